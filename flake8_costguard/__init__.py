@@ -1,0 +1,1 @@
+"""costguard static side: a flake8 plugin whose rules, written with libcst, enforce [tool.costguard] bans."""

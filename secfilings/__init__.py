@@ -1,0 +1,1 @@
+"""secfilings: the SEC filings platform that costguard protects."""
