@@ -82,6 +82,8 @@ class OwnershipRow:
     underlying_shares: float | None = None
     exercise_price: float | None = None
     footnote_ids: tuple[str, ...] = ()
+    # ids per field, in document order: (("transactionShares", ("F1",)), ...) — XML element names
+    field_footnotes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def is_transaction(self) -> bool:

@@ -1,0 +1,135 @@
+"""Parser for Form 13F: the primary document (``edgarSubmission``: fund, period, summary) and the
+information table (``informationTable``: one ``infoTable`` per holding).
+
+Namespace prefixes (``ns1:``) are dropped by :mod:`xmlsafe`. Dates in 13F primary documents are
+``MM-DD-YYYY``. ``value`` is kept **as filed**: whole dollars for filings made from 2023-01-03 on,
+thousands of dollars before (see ``secfilings.lake.layout.value_unit``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from xml.etree.ElementTree import Element
+
+from secfilings.model import FundFiling, FundHolding, InvalidIdentifier, normalize_cik
+from secfilings.workers.form4_parser.ownership import ParseProblem
+from secfilings.workers.form4_parser.xmlsafe import text_of
+
+__all__ = ["THIRTEENF_FORMS", "parse_thirteenf", "parse_information_table", "signature_date"]
+
+THIRTEENF_FORMS = frozenset({"13F-HR", "13F-HR/A", "13F-NT", "13F-NT/A"})
+
+
+def _date(text: str | None, what: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        if len(text) == 10 and text[2] == "-" and text[5] == "-":  # MM-DD-YYYY
+            return date(int(text[6:]), int(text[:2]), int(text[3:5]))
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise ParseProblem(f"invalid date {text!r} in {what}") from None
+
+
+def _int(text: str | None, what: str, *, required: bool = False) -> int | None:
+    if text is None:
+        if required:
+            raise ParseProblem(f"missing {what}")
+        return None
+    try:
+        return int(text.replace(",", ""))
+    except ValueError:
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            raise ParseProblem(f"invalid number {text!r} in {what}") from None
+        if not number.is_integer():
+            raise ParseProblem(f"invalid whole number {text!r} in {what}")
+        return int(number)
+
+
+def parse_information_table(root: Element) -> tuple[FundHolding, ...]:
+    if root.tag != "informationTable":
+        raise ParseProblem(f"not a 13F information table (root element <{root.tag}>)")
+    holdings = []
+    for position, entry in enumerate(root.findall("infoTable")):
+        where = f"infoTable {position}"
+        cusip = text_of(entry.find("cusip"))
+        if cusip is None:
+            raise ParseProblem(f"{where}: missing cusip")
+        put_call = text_of(entry.find("putCall"))
+        holdings.append(
+            FundHolding(
+                position=position,
+                issuer=text_of(entry.find("nameOfIssuer")) or "",
+                title_of_class=text_of(entry.find("titleOfClass")),
+                cusip=cusip,
+                value=_int(text_of(entry.find("value")), f"{where} value", required=True),
+                shares=_int(text_of(entry.find("shrsOrPrnAmt/sshPrnamt")), f"{where} sshPrnamt", required=True),
+                share_type=text_of(entry.find("shrsOrPrnAmt/sshPrnamtType")) or "SH",
+                put_call=put_call.capitalize() if put_call else None,
+                investment_discretion=text_of(entry.find("investmentDiscretion")),
+                voting_sole=_int(text_of(entry.find("votingAuthority/Sole")), f"{where} Sole"),
+                voting_shared=_int(text_of(entry.find("votingAuthority/Shared")), f"{where} Shared"),
+                voting_none=_int(text_of(entry.find("votingAuthority/None")), f"{where} None"),
+            )
+        )
+    return tuple(holdings)
+
+
+def signature_date(primary: Element) -> date | None:
+    return _date(text_of(primary.find("formData/signatureBlock/signatureDate")), "signatureDate")
+
+
+def parse_thirteenf(
+    primary: Element,
+    information_table: Element | None = None,
+    *,
+    accession_number: str,
+    filed: date | None = None,
+    form_type: str | None = None,
+    accession_source: str = "document",
+) -> FundFiling:
+    """Build a :class:`FundFiling` from a primary document and (optionally) its information table."""
+    if primary.tag != "edgarSubmission":
+        raise ParseProblem(f"not a 13F primary document (root element <{primary.tag}>)")
+    submission_type = text_of(primary.find("headerData/submissionType"))
+    form = (submission_type or form_type or "").upper()
+    if form not in THIRTEENF_FORMS:
+        raise ParseProblem(f"submissionType {form!r} is not a 13F form (13F-HR, 13F-NT or an amendment)")
+    cik_text = text_of(primary.find("headerData/filerInfo/filer/credentials/cik"))
+    if cik_text is None:
+        raise ParseProblem("missing filer cik")
+    try:
+        filer_cik = normalize_cik(cik_text)
+    except InvalidIdentifier as error:
+        raise ParseProblem(f"filer cik: {error}") from None
+    cover = primary.find("formData/coverPage")
+    period = _date(
+        text_of(primary.find("headerData/filerInfo/periodOfReport"))
+        or (text_of(cover.find("reportCalendarOrQuarter")) if cover is not None else None),
+        "periodOfReport",
+    )
+    summary = primary.find("formData/summaryPage")
+    holdings = parse_information_table(information_table) if information_table is not None else ()
+    is_amendment = form.endswith("/A") or (
+        cover is not None and (text_of(cover.find("isAmendment")) or "").lower() in ("true", "1")
+    )
+    return FundFiling(
+        accession_number=accession_number,
+        form_type=form,
+        period=period,
+        filed=filed,
+        filer_cik=filer_cik,
+        filer_name=(text_of(cover.find("filingManager/name")) if cover is not None else None) or "",
+        holdings=holdings,
+        table_value_total=_int(
+            text_of(summary.find("tableValueTotal")) if summary is not None else None, "tableValueTotal"
+        ),
+        table_entry_total=_int(
+            text_of(summary.find("tableEntryTotal")) if summary is not None else None, "tableEntryTotal"
+        ),
+        is_amendment=is_amendment,
+        amendment_type=text_of(cover.find("amendmentInfo/amendmentType")) if cover is not None else None,
+        accession_source=accession_source,
+    )
