@@ -1,0 +1,301 @@
+"""Object stores: the lake's bytes, in a local folder (embedded default) or in S3.
+
+Both stores take the same keys (relative, ``/``-separated) and answer ``list`` with the same
+delimiter semantics as S3's ``ListObjectsV2``: with a delimiter, keys below the next delimiter
+after the prefix are rolled up into ``common_prefixes``. Listing is paginated; every page is one
+billable LIST request.
+
+``LocalObjectStore`` records, through :mod:`secfilings.meter`, each request it stands in for.
+``S3ObjectStore`` records nothing: the real boto3 calls are counted from botocore's events.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from secfilings import meter
+
+__all__ = [
+    "ListResult",
+    "ObjectStore",
+    "LocalObjectStore",
+    "S3ObjectStore",
+    "validate_key",
+    "DEFAULT_PAGE_SIZE",
+]
+
+DEFAULT_PAGE_SIZE = 1000  # S3's MaxKeys default and maximum
+_TMP_SUFFIX = ".tmp-secfilings"
+
+
+@dataclass
+class ListResult:
+    """Every page of a listing: ``keys`` as (key, size), ``common_prefixes``, ``pages`` requested."""
+
+    keys: list[tuple[str, int]] = field(default_factory=list)
+    common_prefixes: list[str] = field(default_factory=list)
+    pages: int = 0
+
+
+@runtime_checkable
+class ObjectStore(Protocol):
+    url: str
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def head(self, key: str) -> int | None: ...
+
+    def list(self, prefix: str = "", delimiter: str | None = None) -> ListResult: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is a safe relative key, else raise ``ValueError`` naming it."""
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"invalid object key {key!r}: empty")
+    if "\x00" in key:
+        raise ValueError(f"invalid object key {key!r}: contains a NUL character")
+    if "\\" in key:
+        raise ValueError(f"invalid object key {key!r}: contains a backslash")
+    if key.startswith("/") or (len(key) > 1 and key[1] == ":"):
+        raise ValueError(f"invalid object key {key!r}: absolute keys escape the lake")
+    parts = key.split("/")
+    if any(part in ("..", ".") for part in parts):
+        raise ValueError(f"invalid object key {key!r}: '..' or '.' would escape the lake")
+    if any(part == "" for part in parts):
+        raise ValueError(f"invalid object key {key!r}: empty path segment")
+    return key
+
+
+def _validate_prefix(prefix: str) -> str:
+    if prefix == "":
+        return prefix
+    # a prefix may end with "/" or be a partial name; the rest must be a valid key
+    body = prefix[:-1] if prefix.endswith("/") else prefix
+    if body == "":
+        raise ValueError(f"invalid list prefix {prefix!r}: absolute prefixes escape the lake")
+    validate_key(body)
+    return prefix
+
+
+def _paginate(
+    items: list[tuple[str, int]], prefix: str, delimiter: str | None, page_size: int
+) -> ListResult:
+    """Apply S3's ListObjectsV2 rules to sorted (key, size) items: roll-up, then pages.
+
+    A page holds up to ``page_size`` entries, keys and common prefixes counted together, as S3
+    counts them against MaxKeys. An empty listing still costs one request.
+    """
+    entries: list[tuple[str, int | None]] = []  # (key, size) or (common_prefix, None)
+    seen_prefixes: set[str] = set()
+    for key, size in items:
+        if not key.startswith(prefix):
+            continue
+        if delimiter:
+            cut = key.find(delimiter, len(prefix))
+            if cut != -1:
+                common = key[: cut + len(delimiter)]
+                if common not in seen_prefixes:
+                    seen_prefixes.add(common)
+                    entries.append((common, None))
+                continue
+        entries.append((key, size))
+    result = ListResult()
+    result.pages = max(1, -(-len(entries) // page_size))
+    for name, size in entries:
+        if size is None:
+            result.common_prefixes.append(name)
+        else:
+            result.keys.append((name, size))
+    return result
+
+
+class LocalObjectStore:
+    """A folder holding the lake: key ``a/b/c.json`` is the file ``<root>/a/b/c.json``."""
+
+    def __init__(self, root: str | os.PathLike[str], *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+        if page_size < 1:
+            raise ValueError(f"invalid page_size {page_size!r}: must be at least 1")
+        self.root = Path(root).resolve()
+        self.page_size = page_size
+        self.url = self.root.as_uri()
+
+    def __repr__(self) -> str:
+        return f"LocalObjectStore({str(self.root)!r})"
+
+    def path(self, key: str) -> Path:
+        """The file that holds ``key`` (validated; never outside the root)."""
+        return self.root.joinpath(*validate_key(key).split("/"))
+
+    def put(self, key: str, data: bytes) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=_TMP_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+        meter.record("s3.PUT")
+        meter.record("s3.bytes_in", len(data))
+
+    def get(self, key: str) -> bytes:
+        target = self.path(key)
+        meter.record("s3.GET")
+        try:
+            data = target.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise KeyError(key) from None
+        meter.record("s3.bytes_out", len(data))
+        return data
+
+    def head(self, key: str) -> int | None:
+        target = self.path(key)
+        meter.record("s3.HEAD")
+        try:
+            stat = target.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not target.is_file():
+            return None
+        return stat.st_size
+
+    def delete(self, key: str) -> None:
+        target = self.path(key)
+        meter.record("s3.DELETE")
+        try:
+            target.unlink()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return  # S3 deletes of absent keys succeed too
+        # drop now-empty folders up to the root, so empty "partitions" vanish as on S3
+        parent = target.parent
+        while parent != self.root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+
+    def list(self, prefix: str = "", delimiter: str | None = None) -> ListResult:
+        _validate_prefix(prefix)
+        items = sorted(self._walk(prefix))
+        result = _paginate(items, prefix, delimiter, self.page_size)
+        meter.record("s3.LIST", result.pages)
+        return result
+
+    def _walk(self, prefix: str) -> list[tuple[str, int]]:
+        # start from the deepest folder the prefix names, to avoid walking the whole lake
+        folder_part = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self.root.joinpath(*folder_part.split("/")) if folder_part else self.root
+        if not start.is_dir():
+            return []
+        found: list[tuple[str, int]] = []
+        for dirpath, _dirnames, filenames in os.walk(start):
+            rel_dir = os.path.relpath(dirpath, self.root)
+            rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+            for name in filenames:
+                if name.endswith(_TMP_SUFFIX):
+                    continue  # an in-flight atomic write
+                key = rel_dir + name
+                if key.startswith(prefix):
+                    try:
+                        size = os.stat(os.path.join(dirpath, name)).st_size
+                    except FileNotFoundError:
+                        continue
+                    found.append((key, size))
+        return found
+
+
+class S3ObjectStore:
+    """An S3 bucket (under an optional prefix) through a boto3 S3 client."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        client: Any = None,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> None:
+        if not bucket:
+            raise ValueError("invalid S3 bucket '': empty")
+        if page_size < 1 or page_size > 1000:
+            raise ValueError(f"invalid page_size {page_size!r}: must be 1 to 1000")
+        prefix = prefix.strip("/")
+        if prefix:
+            validate_key(prefix)
+        if client is None:
+            from secfilings.aws import client as make_client
+
+            client = make_client("s3")
+        self.bucket = bucket
+        self.prefix = prefix + "/" if prefix else ""
+        self.client = client
+        self.page_size = page_size
+        self.url = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
+
+    def __repr__(self) -> str:
+        return f"S3ObjectStore({self.url!r})"
+
+    def _full(self, key: str) -> str:
+        return self.prefix + validate_key(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data)
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._full(key))
+        except self.client.exceptions.NoSuchKey:
+            raise KeyError(key) from None
+        return response["Body"].read()
+
+    def head(self, key: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return int(response["ContentLength"])
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
+
+    def list(self, prefix: str = "", delimiter: str | None = None) -> ListResult:
+        _validate_prefix(prefix)
+        result = ListResult()
+        kwargs: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Prefix": self.prefix + prefix,
+            "MaxKeys": self.page_size,
+        }
+        if delimiter:
+            kwargs["Delimiter"] = delimiter
+        strip = len(self.prefix)
+        while True:
+            page = self.client.list_objects_v2(**kwargs)
+            result.pages += 1
+            for item in page.get("Contents", ()):
+                result.keys.append((item["Key"][strip:], int(item["Size"])))
+            for common in page.get("CommonPrefixes", ()):
+                result.common_prefixes.append(common["Prefix"][strip:])
+            if not page.get("IsTruncated"):
+                break
+            kwargs["ContinuationToken"] = page["NextContinuationToken"]
+        return result

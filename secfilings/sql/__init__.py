@@ -1,0 +1,1 @@
+"""SQL over the lake: DuckDB locally, Athena on AWS (``secfilings.sql.engine``)."""

@@ -1,0 +1,412 @@
+"""SQL engines over the lake's tables: DuckDB (embedded default) and Athena (production).
+
+Both take ``?`` placeholders and a sequence of parameters (never string formatting) and return
+rows as dicts with Python values (str, int, float, bool, date, datetime, Decimal or None).
+
+Tables: ``ownership_filings``, ``insider_transactions``, ``fund_filings``, ``fund_holdings``,
+each with the columns of ``secfilings.lake.layout.TABLE_COLUMNS`` plus the Hive partition
+columns of ``layout.PARTITION_COLUMNS`` (``form``, ``year``, ``month``: strings, as in the keys); and the view ``top_companies``
+from ``secfilings/sql/top_companies.sql`` when that file exists (the same SQL for both engines).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
+
+from secfilings import meter
+from secfilings.errors import SecfilingsError
+
+__all__ = [
+    "SqlEngine",
+    "SqlError",
+    "DuckDBEngine",
+    "AthenaEngine",
+    "PARTITION_COLUMNS",
+    "TOP_COMPANIES_SQL",
+    "table_columns",
+    "partition_columns",
+    "load_view_sql",
+]
+
+# the Hive partition columns when the layout module does not say (it does: layout.PARTITION_COLUMNS)
+PARTITION_COLUMNS: dict[str, str] = {"form": "VARCHAR", "year": "VARCHAR", "month": "VARCHAR"}
+TOP_COMPANIES_SQL = Path(__file__).with_name("top_companies.sql")
+_FALLBACK_TABLES = ("ownership_filings", "insider_transactions", "fund_filings", "fund_holdings")
+_SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Athena/Hive type names -> DuckDB type names (anything else is passed through upper-cased)
+_TYPE_MAP = {
+    "string": "VARCHAR",
+    "varchar": "VARCHAR",
+    "char": "VARCHAR",
+    "int": "INTEGER",
+    "integer": "INTEGER",
+    "tinyint": "TINYINT",
+    "smallint": "SMALLINT",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+    "float": "FLOAT",
+    "real": "FLOAT",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+
+class SqlError(SecfilingsError):
+    """A query the engine refused or that failed; the message says which and why."""
+
+
+@runtime_checkable
+class SqlEngine(Protocol):
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+
+
+def _duck_type(type_name: str) -> str:
+    text = type_name.strip()
+    mapped = _TYPE_MAP.get(text.lower())
+    if mapped:
+        return mapped
+    if text.lower().startswith("array<") and text.endswith(">"):
+        return _duck_type(text[6:-1]) + "[]"
+    return text.upper()
+
+
+def table_columns() -> dict[str, dict[str, str]]:
+    """``{table: {column: duckdb_type}}`` from ``secfilings.lake.layout.TABLE_COLUMNS``.
+
+    Imported when first needed, so this module works before and apart from the layout module.
+    ``TABLE_COLUMNS`` may map each table to a mapping or to a sequence of (name, type) pairs.
+    """
+    from secfilings.lake import layout  # noqa: PLC0415 - lazy on purpose
+
+    result: dict[str, dict[str, str]] = {}
+    for table, columns in layout.TABLE_COLUMNS.items():
+        pairs = columns.items() if isinstance(columns, Mapping) else columns
+        result[table] = {str(name): _duck_type(str(kind)) for name, kind in pairs}
+    return result
+
+
+def partition_columns() -> dict[str, str]:
+    """``{column: duckdb_type}`` of the Hive partitions, from ``layout.PARTITION_COLUMNS``."""
+    try:
+        from secfilings.lake import layout  # noqa: PLC0415
+    except ImportError:
+        return dict(PARTITION_COLUMNS)
+    pairs = getattr(layout, "PARTITION_COLUMNS", None)
+    if pairs is None:
+        return dict(PARTITION_COLUMNS)
+    items = pairs.items() if isinstance(pairs, Mapping) else pairs
+    return {str(name): _duck_type(str(kind)) for name, kind in items}
+
+
+def load_view_sql(path: Path = TOP_COMPANIES_SQL) -> str | None:
+    """The ``top_companies`` view's body (a SELECT), or None when no file defines it yet.
+
+    The file may hold the bare SELECT or a full ``CREATE [OR REPLACE] VIEW ... AS SELECT``.
+    """
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.strip().startswith("--")]
+    body = "\n".join(lines).strip().rstrip(";").strip()
+    match = re.match(r"(?is)^create\s+(?:or\s+replace\s+)?view\s+[\w.\"`]+\s+as\s+(.*)$", body)
+    return match.group(1).strip() if match else body
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _tables_in(sql: str, names: Sequence[str]) -> set[str]:
+    lowered = sql.lower()
+    return {name for name in names if re.search(rf"\b{re.escape(name)}\b", lowered)}
+
+
+# -- DuckDB (embedded default) ------------------------------------------------------------------
+
+
+class DuckDBEngine:
+    """DuckDB over the lake folder's NDJSON rows: ``tables/<table>/form=/year=/month=/*.json``.
+
+    Views read the files at query time, so rows written after the engine opened are seen. A
+    table without files yet is an empty table of the right columns and types.
+    """
+
+    def __init__(
+        self, store_or_root: Any, *, columns: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
+        """``store_or_root``: a LocalObjectStore or a folder; ``columns`` overrides the layout's."""
+        import duckdb  # noqa: PLC0415 - the engine is optional until used
+
+        root = getattr(store_or_root, "root", store_or_root)
+        self.root = Path(root).resolve()
+        self._conn = duckdb.connect(database=":memory:")
+        self._lock = threading.Lock()
+        self._columns: dict[str, dict[str, str]] | None = (
+            {t: {n: _duck_type(k) for n, k in c.items()} for t, c in columns.items()}
+            if columns is not None
+            else None
+        )
+        self._has_files: dict[str, bool] = {}
+        self._partitions = partition_columns()
+        self._view_sql: str | None = None
+        self._view_tables: set[str] = set()
+        self._view_error: str | None = None
+
+    def __repr__(self) -> str:
+        return f"DuckDBEngine({str(self.root)!r})"
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _table_dir(self, table: str) -> Path:
+        return self.root / "tables" / table
+
+    @staticmethod
+    def _any_json(folder: Path) -> bool:
+        if not folder.is_dir():
+            return False
+        for _dirpath, _dirnames, filenames in os.walk(folder):
+            if any(name.endswith(".json") for name in filenames):
+                return True
+        return False
+
+    def _literal(self, text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    def _create_view(self, table: str, columns: dict[str, str], has_files: bool) -> None:
+        partitions = self._partitions
+        own = {name: kind for name, kind in columns.items() if name not in partitions}
+        all_columns = {**own, **partitions}
+        select_list = ", ".join(f'"{name}"' for name in all_columns)
+        if has_files:
+            glob = (self._table_dir(table) / "**" / "*.json").as_posix()
+            spec = ", ".join(f"{self._literal(name)}: {self._literal(kind)}" for name, kind in own.items())
+            hive = ", ".join(
+                f"{self._literal(name)}: {self._literal(kind)}" for name, kind in partitions.items()
+            )
+            source = (
+                f"read_json({self._literal(glob)}, format='newline_delimited',"
+                f" hive_partitioning=true, hive_types={{{hive}}}, columns={{{spec}}})"
+            )
+            body = f"SELECT {select_list} FROM {source}"
+        else:
+            casts = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in all_columns.items())
+            body = f"SELECT {casts} WHERE false"
+        self._conn.execute(f'CREATE OR REPLACE VIEW "{table}" AS {body}')
+
+    def _refresh(self) -> None:
+        """Make every table's view match the files now present (cheap when nothing changed)."""
+        if self._columns is None:
+            columns = table_columns()
+            for table in columns:
+                if not _SAFE_NAME.match(table):
+                    raise SqlError(f"invalid table name {table!r} in TABLE_COLUMNS")
+            self._columns = columns
+        for table, columns in self._columns.items():
+            has_files = self._any_json(self._table_dir(table))
+            if self._has_files.get(table) != has_files:
+                self._create_view(table, columns, has_files)
+                self._has_files[table] = has_files
+        view = load_view_sql()
+        if view is not None and view != self._view_sql:
+            import duckdb  # noqa: PLC0415
+
+            self._view_sql = view
+            self._view_tables = _tables_in(view, list(self._columns))
+            try:
+                self._conn.execute(f"CREATE OR REPLACE VIEW top_companies AS {view}")
+                self._view_error = None
+            except duckdb.Error as error:  # reported when a query uses the view
+                self._view_error = f"view top_companies ({TOP_COMPANIES_SQL.name}): {_first_line(error)}"
+
+    def _bytes_of(self, tables: set[str]) -> int:
+        total = 0
+        for table in tables:
+            folder = self._table_dir(table)
+            for dirpath, _dirnames, filenames in os.walk(folder):
+                for name in filenames:
+                    if name.endswith(".json"):
+                        try:
+                            total += os.stat(os.path.join(dirpath, name)).st_size
+                        except FileNotFoundError:
+                            pass
+        return total
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        import duckdb  # noqa: PLC0415
+
+        if not isinstance(params, (list, tuple)):
+            raise SqlError(f"query parameters must be a list or tuple, got {type(params).__name__}")
+        with self._lock:
+            self._refresh()
+            if self._view_error and "top_companies" in sql.lower():
+                raise SqlError(f"DuckDB query failed: {self._view_error}")
+            try:
+                cursor = self._conn.execute(sql, list(params))
+                names = [column[0] for column in cursor.description or ()]
+                rows = cursor.fetchall()
+            except duckdb.Error as error:
+                raise SqlError(f"DuckDB query failed: {_first_line(error)}") from None
+            touched: set[str] = set()
+            if meter.active():
+                assert self._columns is not None
+                touched = _tables_in(sql, list(self._columns))
+                if "top_companies" in sql.lower():
+                    touched |= self._view_tables
+        meter.record("athena.query")
+        if touched:
+            meter.record("athena.bytes_scanned", self._bytes_of(touched))
+        return [dict(zip(names, row)) for row in rows]
+
+
+# -- Athena (production) ------------------------------------------------------------------------
+
+
+def _convert(value: str | None, kind: str) -> Any:
+    if value is None:
+        return None
+    kind = kind.lower()
+    if kind in ("integer", "int", "bigint", "smallint", "tinyint"):
+        return int(value)
+    if kind in ("double", "float", "real"):
+        return float(value)
+    if kind == "boolean":
+        return value.lower() == "true"
+    if kind == "decimal":
+        return Decimal(value)
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind.startswith("timestamp"):
+        return datetime.fromisoformat(value.replace(" ", "T")[:26])
+    return value
+
+
+def _athena_literal(value: Any) -> str:
+    """A parameter as Athena's ExecutionParameters expects it: a SQL literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise SqlError(f"unsupported query parameter {value!r} ({type(value).__name__})")
+
+
+class AthenaEngine:
+    """Athena: ``StartQueryExecution`` (with ``ExecutionParameters``), poll, page the results."""
+
+    def __init__(
+        self,
+        client: Any = None,
+        database: str = "secfilings",
+        workgroup: str = "primary",
+        output_location: str | None = None,
+        *,
+        poll_interval_s: float = 0.2,
+        timeout_s: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if client is None:
+            from secfilings.aws import client as make_client  # noqa: PLC0415
+
+            client = make_client("athena")
+        if output_location is not None and not output_location.startswith("s3://"):
+            raise SqlError(f"invalid Athena output location {output_location!r}: expected s3://...")
+        self.client = client
+        self.database = database
+        self.workgroup = workgroup
+        self.output_location = output_location
+        self.poll_interval_s = poll_interval_s
+        self.timeout_s = timeout_s
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"AthenaEngine(database={self.database!r}, workgroup={self.workgroup!r})"
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def start(self, sql: str, params: Sequence[Any] = ()) -> str:
+        request: dict[str, Any] = {
+            "QueryString": sql,
+            "QueryExecutionContext": {"Database": self.database},
+            "WorkGroup": self.workgroup,
+        }
+        if params:
+            request["ExecutionParameters"] = [_athena_literal(value) for value in params]
+        if self.output_location:
+            request["ResultConfiguration"] = {"OutputLocation": self.output_location}
+        return self.client.start_query_execution(**request)["QueryExecutionId"]
+
+    def wait(self, query_id: str) -> dict[str, Any]:
+        deadline = time.monotonic() + self.timeout_s
+        delay = self.poll_interval_s
+        while True:
+            execution = self.client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+            status = execution.get("Status", {})
+            state = status.get("State")
+            if state == "SUCCEEDED":
+                return execution
+            if state in ("FAILED", "CANCELLED"):
+                reason = status.get("StateChangeReason") or "no reason given"
+                raise SqlError(f"Athena query {query_id} {state}: {reason}")
+            if time.monotonic() > deadline:
+                raise SqlError(f"Athena query {query_id} still {state} after {self.timeout_s:g} s")
+            self._sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def results(self, query_id: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"QueryExecutionId": query_id}
+        names: list[str] = []
+        kinds: list[str] = []
+        first_page = True
+        while True:
+            page = self.client.get_query_results(**request)
+            result_set = page.get("ResultSet", {})
+            if not names:
+                info = result_set.get("ResultSetMetadata", {}).get("ColumnInfo", [])
+                names = [column["Name"] for column in info]
+                kinds = [column.get("Type", "varchar") for column in info]
+            data_rows = result_set.get("Rows", [])
+            if first_page and data_rows and names:
+                header = [cell.get("VarCharValue") for cell in data_rows[0].get("Data", [])]
+                if header == names:  # SELECT results repeat the column names as the first row
+                    data_rows = data_rows[1:]
+            first_page = False
+            for row in data_rows:
+                cells = [cell.get("VarCharValue") for cell in row.get("Data", [])]
+                if not names:
+                    names = [f"_col{i}" for i in range(len(cells))]
+                    kinds = ["varchar"] * len(cells)
+                rows.append(
+                    {name: _convert(value, kind) for name, value, kind in zip(names, cells, kinds)}
+                )
+            token = page.get("NextToken")
+            if not token:
+                return rows
+            request["NextToken"] = token
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        if not isinstance(params, (list, tuple)):
+            raise SqlError(f"query parameters must be a list or tuple, got {type(params).__name__}")
+        query_id = self.start(sql, params)
+        self.wait(query_id)
+        return self.results(query_id)
