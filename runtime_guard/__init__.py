@@ -1,1 +1,25 @@
-"""costguard runtime side: an import guard that enforces [tool.costguard] bans while programs run."""
+"""costguard runtime side: an import guard that enforces ``[tool.costguard]`` bans while programs run.
+
+Standard library only. Four ways to turn it on, all reading the same policy:
+``install()`` (or ``with install():``), ``COSTGUARD_RUNTIME=raise`` at interpreter start (a
+``.pth`` file), ``python -m runtime_guard [-m module | script.py]``, and the pytest plugin. A
+banned module protects itself with ``guarded = protect(__name__)``.
+"""
+
+from runtime_guard.errors import CostguardWarning, ForbiddenImportError
+from runtime_guard.hook import Guard, install, uninstall
+from runtime_guard.policy import Policy, PolicyError, load_policy
+from runtime_guard.protect import Protection, protect
+
+__all__ = [
+    "CostguardWarning",
+    "ForbiddenImportError",
+    "Guard",
+    "Policy",
+    "PolicyError",
+    "Protection",
+    "install",
+    "load_policy",
+    "protect",
+    "uninstall",
+]

@@ -1,0 +1,152 @@
+"""The decisions: which importers a policy guards, which targets it bans, and what a violation does."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import warnings
+from types import FrameType
+from typing import Any, Iterable, Mapping
+
+from runtime_guard.errors import CostguardWarning, ForbiddenImportError
+from runtime_guard.frames import import_chain, module_name
+from runtime_guard.policy import Ban, Policy, is_within
+
+__all__ = ["Checker", "TRANSITIVE_ONLY"]
+
+# A truthy marker stored for unguarded importers when the policy has transitive bans: their
+# imports of a banned module are checked against the whole chain of imports in progress.
+TRANSITIVE_ONLY: tuple[Ban, ...] = ()
+
+
+class _TransitiveOnly(tuple):  # type: ignore[type-arg]
+    def __bool__(self) -> bool:
+        return True
+
+
+TRANSITIVE_ONLY = _TransitiveOnly()
+
+
+class Checker:
+    """One policy in one mode. ``decisions`` maps importer name -> the bans guarding it."""
+
+    def __init__(self, policy: Policy, mode: str) -> None:
+        self.policy = policy
+        self.mode = mode
+        self.bans: tuple[Ban, ...] = policy.bans
+        self.banned_modules: tuple[str, ...] = tuple(ban.module for ban in self.bans)
+        self.transitive: tuple[Ban, ...] = tuple(ban for ban in self.bans if ban.transitive)
+        self.decisions: dict[str, tuple[Ban, ...]] = {}
+        self._main_decisions: dict[Any, tuple[Ban, ...]] = {}
+        self._reported: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    # -- importers ------------------------------------------------------------------------------
+
+    def bans_guarding(self, name: str | None) -> tuple[Ban, ...]:
+        if name is None or self.mode == "off":
+            return ()
+        bans = tuple(ban for ban in self.bans if ban.guards(name))
+        if not bans and self.transitive:
+            return TRANSITIVE_ONLY
+        return bans
+
+    def decide(self, namespace: Mapping[str, Any] | None) -> tuple[Ban, ...]:
+        """The bans guarding the code that runs with globals ``namespace`` (cached by name)."""
+        if namespace is None:
+            return ()
+        name = namespace.get("__name__")
+        if name is None or name == "__main__" or name.startswith("<"):
+            key = (name, namespace.get("__file__"), getattr(namespace.get("__spec__"), "name", None))
+            cached = self._main_decisions.get(key)
+            if cached is None:
+                cached = self._main_decisions[key] = self.bans_guarding(module_name(namespace))
+            return cached
+        bans = self.bans_guarding(name)
+        self.decisions[name] = bans
+        return bans
+
+    # -- targets --------------------------------------------------------------------------------
+
+    def is_banned(self, target: str) -> bool:
+        for module in self.banned_modules:
+            if target == module or (target.startswith(module) and target[len(module) : len(module) + 1] == "."):
+                return True
+        return False
+
+    def check(
+        self,
+        bans: Iterable[Ban],
+        importer: str | None,
+        targets: Iterable[str],
+        frame: FrameType | None,
+        kind: str = "import",
+    ) -> None:
+        """Report the first target that one of ``bans`` forbids to ``importer``."""
+        if importer is None:
+            return
+        for target in targets:
+            if not self.is_banned(target):
+                continue
+            for ban in bans:
+                if ban.bans(target):
+                    self.violation(ban, importer, target, frame)
+                    return
+            if self.transitive:
+                self.check_transitive(importer, target, frame)
+
+    def check_transitive(self, importer: str, target: str, frame: FrameType | None) -> None:
+        """A ``transitive = true`` ban forbids every chain of imports that starts in a guarded module."""
+        chain = import_chain(frame, importer, target)
+        for ban in self.transitive:
+            if not ban.bans(target) or is_within(importer, ban.module):
+                continue
+            for name in chain[:-1]:
+                if ban.guards(name):
+                    self.violation(ban, name, target, frame, chain)
+                    return
+
+    # -- reporting ------------------------------------------------------------------------------
+
+    def violation(
+        self,
+        ban: Ban,
+        importer: str,
+        target: str,
+        frame: FrameType | None,
+        chain: tuple[str, ...] | None = None,
+    ) -> None:
+        if self.mode == "off":
+            return
+        if chain is None:
+            chain = import_chain(frame, importer, target)
+        error = ForbiddenImportError(
+            module=target,
+            importer=importer,
+            chain=chain,
+            reason=ban.reason,
+            use_instead=ban.use_instead,
+            scope=ban.scope_of(importer),
+        )
+        if self.mode == "raise":
+            raise error
+        key = (importer, target)
+        with self._lock:
+            if key in self._reported:
+                return
+            self._reported.add(key)
+        if self.mode == "warn":
+            filename = frame.f_code.co_filename if frame is not None else "<unknown>"
+            lineno = frame.f_lineno if frame is not None else 0
+            warnings.warn_explicit(str(error), CostguardWarning, filename, lineno or 0, module=importer)
+        elif self.mode == "log":
+            import logging
+
+            logging.getLogger("runtime_guard").warning("costguard: %s", error)
+
+
+def frame_at(depth: int) -> FrameType | None:
+    try:
+        return sys._getframe(depth + 1)
+    except ValueError:
+        return None

@@ -1,0 +1,164 @@
+"""``protect(__name__)``: the guard inside a banned module itself (defence in depth).
+
+It catches what no import hook sees: the module executed from a file path
+(``spec_from_file_location``, ``runpy.run_path``, ``python path/to/mod.py``), as ``__main__``,
+from a zip, or before any hook was installed; and every later call of its public functions
+from guarded code.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import Any, Callable, TypeVar
+
+from runtime_guard.checker import Checker
+from runtime_guard.config import env_mode, policy_near, resolve_mode
+from runtime_guard.frames import importer_frame, module_name
+from runtime_guard.policy import Policy, PolicyError, load_policy
+
+__all__ = ["protect", "Protection"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _own(name: str, module: str) -> bool:
+    return name == module or name.startswith(module + ".")
+
+
+class Protection:
+    """The decorator ``protect()`` returns: wrap public functions so each call checks its caller."""
+
+    def __init__(self, module: str, checker: Checker | None) -> None:
+        self.module = module
+        self.checker = checker
+
+    def __bool__(self) -> bool:
+        return self.checker is not None
+
+    def check_caller(self, depth: int = 1) -> None:
+        """Check the code ``depth`` frames above the caller of this method."""
+        checker = self.checker
+        if checker is None or checker.mode == "off":
+            return
+        frame = importer_frame(sys._getframe(depth + 1), exclude=self.module)
+        if frame is None:
+            return
+        caller = module_name(frame.f_globals)
+        if caller is None or _own(caller, self.module):
+            return
+        bans = checker.decisions.get(caller) if caller != "__main__" else None
+        if bans is None:
+            bans = checker.decide(frame.f_globals)
+        if bans:
+            checker.check(bans, caller, (self.module,), frame, kind="call")
+
+    def __call__(self, func: F) -> F:
+        if self.checker is None:
+            return func
+        check = self.check_caller
+
+        @functools.wraps(func)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            check(1)
+            return func(*args, **kwargs)
+
+        guarded.__costguard_protected__ = self.module  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+
+def _policy_for(module: str, file: str | None, policy: Policy | str | os.PathLike[str] | None) -> Policy | None:
+    """The policy that bans ``module``: explicit, the installed guard's, COSTGUARD_CONFIG, cwd's, the file's."""
+    if isinstance(policy, Policy):
+        return policy
+    if policy is not None:
+        return load_policy(policy)
+    configured = os.environ.get("COSTGUARD_CONFIG")
+    if configured:
+        return load_policy(configured)
+    candidates: list[Policy] = []
+    for start in (os.getcwd(), file):
+        if not start:
+            continue
+        found = policy_near(start)
+        if found is not None and found not in candidates:
+            candidates.append(found)
+    for candidate in candidates:
+        if any(ban.bans(module) for ban in candidate.bans):
+            return candidate
+    return None
+
+
+def _protected_name(namespace: dict[str, Any], name: str, policy: Policy) -> str | None:
+    """The banned name this module runs as: ``name``, its spec's, or the one its file path gives."""
+    candidates = [name]
+    spec = namespace.get("__spec__")
+    if spec is not None and getattr(spec, "name", None):
+        candidates.append(spec.name)
+    real = module_name(namespace)
+    if real:
+        candidates.append(real)
+    file = namespace.get("__file__")
+    if file:
+        from runtime_guard.policy import module_name_for_path
+
+        try:
+            candidates.append(module_name_for_path(file))
+        except (OSError, ValueError):
+            pass
+    for candidate in candidates:
+        if any(ban.bans(candidate) for ban in policy.bans):
+            return candidate
+    return None
+
+
+def protect(
+    name: str,
+    *,
+    policy: Policy | str | os.PathLike[str] | None = None,
+    mode: str | None = None,
+) -> Protection:
+    """Check who is executing the calling module now, and return a decorator for its functions.
+
+    Call it at the top of a banned module: ``guarded = protect(__name__)``. The importer (the
+    first frame outside the import machinery and outside the module) is checked against the
+    policy at once; ``@guarded`` functions check their caller on every call. Both raise
+    :class:`ForbiddenImportError` (or warn/log, following the mode). With no policy that bans the
+    module, or mode ``off``, it does nothing and the decorator returns functions unchanged.
+    The module's own code and its submodules are never blocked.
+    """
+    frame = sys._getframe(1)
+    namespace = frame.f_globals
+    from runtime_guard import hook
+
+    active = hook.active_checker()
+    try:
+        if active is not None and policy is None:
+            found: Policy | None = active.policy
+        else:
+            found = _policy_for(name, namespace.get("__file__"), policy)
+        if found is None:
+            return Protection(name, None)
+        module = _protected_name(namespace, name, found)
+        if module is None:
+            return Protection(name, None)
+        if active is not None and policy is None and mode is None:
+            checker = active
+        else:
+            if mode is None and env_mode() is None and active is not None:
+                mode = active.mode
+            checker = Checker(found, resolve_mode(mode, found))
+    except PolicyError as exc:
+        raise PolicyError(exc.path, exc.key, f"{exc.problem} (while protecting {name})") from None
+    protection = Protection(module, checker)
+    if checker.mode == "off":
+        return protection
+    importer = importer_frame(frame.f_back, exclude=module)
+    if importer is not None:
+        importer_name = module_name(importer.f_globals)
+        if importer_name is not None and not _own(importer_name, module):
+            bans = checker.decide(importer.f_globals)
+            if bans:
+                checker.check(bans, importer_name, (module,), importer, kind="execute")
+    return protection
