@@ -149,3 +149,4 @@ class FundFiling:
     is_amendment: bool = False
     amendment_type: str | None = None
     accession_source: str = "document"
+    signed: date | None = None  # the cover page's signature date (sets the value unit when filed is unknown)

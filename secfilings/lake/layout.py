@@ -104,6 +104,7 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("underlying_shares", "double"),
         ("exercise_price", "double"),
         ("footnote_ids", "string"),  # comma-separated footnote ids of the row, e.g. "F1,F3"
+        ("field_footnotes", "string"),  # JSON text: {"transactionShares": ["F1"], ...}
     ],
     # One row per 13F filing (cover page + summary).
     "fund_filings": [
@@ -116,6 +117,7 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("table_value_total", "bigint"),
         ("table_entry_total", "bigint"),
         ("holding_count", "int"),
+        ("signed", "date"),  # the cover page's signature date
         ("is_amendment", "boolean"),
         ("amendment_type", "string"),
         ("value_unit", "string"),  # "dollars" | "thousands": the unit of value as filed

@@ -132,4 +132,5 @@ def parse_thirteenf(
         is_amendment=is_amendment,
         amendment_type=text_of(cover.find("amendmentInfo/amendmentType")) if cover is not None else None,
         accession_source=accession_source,
+        signed=signature_date(primary),
     )

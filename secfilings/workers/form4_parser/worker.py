@@ -1,0 +1,312 @@
+"""The ingestion worker: files and folders in, de-duplicated filings in the lake out.
+
+``ingest_paths(platform, paths)`` reads each document (bare XML, ``.txt`` or ``.nc`` submission),
+parses it with the hardened parser, and writes it through ``insert_filing_with_dedup``. Each
+document ends as ``new``, ``duplicate`` or ``rejected`` (with one reason naming the input). A
+rejected document is copied to ``quarantine/<day>/<sha256[:16]>-<name>`` in the lake with a
+``.reason.txt`` beside it; the user's file is never moved or changed, nothing else is written for
+it, and the rest of the batch goes on.
+
+Accession number of a document, in order: the submission header; for a bare document, its file
+name when it holds one (``0001127602-25-004598.xml``, ``13F.000189418823000007.xml``); else the
+``accession=`` argument (``--accession``); else the content key ``sha256-<40 hex>``
+(``layout.content_accession``: SHA-256 of the bytes with line endings normalised), which can never
+equal a real accession number and is the same every time, so de-dup holds. When both a document
+and ``accession=`` name an accession and they differ, the document is rejected naming both; the
+same holds for ``cik=``, checked against the issuer and reporting owners (ownership) or the filer (13F).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, Union
+
+from secfilings.errors import SecfilingsError
+from secfilings.lake import layout
+from secfilings.model import FundFiling, InvalidIdentifier, OwnershipFiling, normalize_accession, normalize_cik
+from secfilings.services.api.athena.write_with_dedup import insert_filing_with_dedup
+from secfilings.workers.form4_parser.envelope import EnvelopeError, is_envelope, parse_envelope
+from secfilings.workers.form4_parser.ownership import ParseProblem, parse_ownership
+from secfilings.workers.form4_parser.thirteenf import parse_thirteenf
+from secfilings.workers.form4_parser.xmlsafe import MalformedXml, UnsafeXml, parse_xml
+
+__all__ = [
+    "DocumentOutcome",
+    "IngestReport",
+    "ingest_paths",
+    "ingest_document",
+    "parse_document",
+    "expand_paths",
+    "INGEST_SUFFIXES",
+]
+
+INGEST_SUFFIXES = (".xml", ".txt", ".nc")  # what a folder contributes (files named outright: any)
+_ACCESSION_IN_NAME = re.compile(r"(?<!\d)(\d{10})-?(\d{2})-?(\d{6})(?!\d)")
+
+Filing = Union[OwnershipFiling, FundFiling]
+Outcome = Literal["new", "duplicate", "rejected"]
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    source: str
+    outcome: Outcome
+    accession_number: str | None = None
+    form_type: str | None = None
+    kind: str | None = None  # "ownership" | "13f"
+    reason: str | None = None  # rejected: why
+    quarantine_key: str | None = None
+
+    @property
+    def message(self) -> str:
+        if self.outcome == "rejected":
+            return f"{self.source}: rejected: {self.reason}"
+        return f"{self.source}: {self.outcome} {self.form_type} {self.accession_number}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "outcome": self.outcome,
+            "accession_number": self.accession_number,
+            "form_type": self.form_type,
+            "kind": self.kind,
+            "reason": self.reason,
+            "quarantine_key": self.quarantine_key,
+        }
+
+
+@dataclass
+class IngestReport:
+    documents: list[DocumentOutcome] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for doc in self.documents if doc.outcome == outcome)
+
+    @property
+    def new(self) -> int:
+        return self.count("new")
+
+    @property
+    def duplicate(self) -> int:
+        return self.count("duplicate")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("rejected")
+
+    @property
+    def ok(self) -> bool:
+        """False when something was rejected (the CLI's exit status follows it)."""
+        return self.rejected == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "duplicate": self.duplicate,
+            "rejected": self.rejected,
+            "documents": [doc.as_dict() for doc in self.documents],
+        }
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given; folders walked (sorted) for ``.xml``/``.txt``/``.nc`` files, hidden ones skipped."""
+    result: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            result.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and p.suffix.lower() in INGEST_SUFFIXES
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        else:
+            result.append(path)
+    return result
+
+
+def _check_cik(filing: Filing, cik: str | None) -> None:
+    if cik is None:
+        return
+    if isinstance(filing, OwnershipFiling):
+        known = {filing.issuer_cik, *(owner.cik for owner in filing.reporting_owners)}
+        if cik not in known:
+            raise _Rejected(
+                f"CIK mismatch: --cik says {cik}, the document's issuer is {filing.issuer_cik}"
+                f" and its reporting owners are {', '.join(o.cik for o in filing.reporting_owners)}"
+            )
+    elif cik != filing.filer_cik:
+        raise _Rejected(f"CIK mismatch: --cik says {cik}, the document's filer is {filing.filer_cik}")
+
+
+def _accession_for_bare(name: str, data: bytes, accession: str | None) -> tuple[str, str]:
+    match = _ACCESSION_IN_NAME.search(name)
+    if match:
+        from_name = "-".join(match.groups())
+        if accession is not None and accession != from_name:
+            raise _Rejected(
+                f"accession mismatch: the file name says {from_name}, --accession says {accession}"
+            )
+        return from_name, "file name"
+    if accession is not None:
+        return accession, "command line"
+    return layout.content_accession(data), "content hash"
+
+
+def parse_document(
+    data: bytes, name: str, *, accession: str | None = None, cik: str | None = None
+) -> Filing:
+    """Parse one document (bare XML or a submission); raises ``_Rejected`` with the reason."""
+    try:
+        if is_envelope(data):
+            envelope = parse_envelope(data)
+            if envelope.accession_number is None:
+                raise _Rejected("the submission header has no accession number")
+            try:
+                acc = normalize_accession(envelope.accession_number)
+            except InvalidIdentifier as error:
+                raise _Rejected(str(error)) from None
+            if accession is not None and accession != acc:
+                raise _Rejected(f"accession mismatch: the submission says {acc}, --accession says {accession}")
+            roots = [(doc.type, parse_xml(doc.xml)) for doc in envelope.documents if doc.xml is not None]
+            if not roots:
+                raise _Rejected(f"the submission ({envelope.form_type}) holds no XML document")
+            by_tag = {root.tag: root for _, root in roots}
+            if "ownershipDocument" in by_tag:
+                filing: Filing = parse_ownership(
+                    by_tag["ownershipDocument"],
+                    accession_number=acc,
+                    filed=envelope.filed,
+                    form_type=envelope.form_type,
+                )
+            elif "edgarSubmission" in by_tag:
+                filing = parse_thirteenf(
+                    by_tag["edgarSubmission"],
+                    by_tag.get("informationTable"),
+                    accession_number=acc,
+                    filed=envelope.filed,
+                    form_type=envelope.form_type,
+                )
+            else:
+                tags = ", ".join(f"<{tag}>" for tag in by_tag)
+                raise _Rejected(
+                    f"not an ownership (Form 3/4/5) or 13F filing: submission type "
+                    f"{envelope.form_type!r} with XML {tags}"
+                )
+        else:
+            root = parse_xml(data)
+            if root.tag == "informationTable":
+                raise _Rejected(
+                    "a 13F information table alone names no fund and no period: ingest the whole "
+                    "submission (.txt/.nc) or its primary document"
+                )
+            if root.tag not in ("ownershipDocument", "edgarSubmission"):
+                raise _Rejected(
+                    f"not an ownership (Form 3/4/5) or 13F document: root element <{root.tag}>"
+                )
+            acc, source = _accession_for_bare(name, data, accession)
+            if root.tag == "ownershipDocument":
+                filing = parse_ownership(root, accession_number=acc, accession_source=source)
+            else:
+                filing = parse_thirteenf(root, None, accession_number=acc, accession_source=source)
+    except (MalformedXml, UnsafeXml, ParseProblem, EnvelopeError) as error:
+        raise _Rejected(str(error)) from None
+    _check_cik(filing, cik)
+    return filing
+
+
+def _raw_ext(path_name: str, data: bytes) -> str:
+    suffix = Path(path_name).suffix.lower().lstrip(".")
+    if suffix in ("xml", "txt", "nc"):
+        return suffix
+    return "txt" if is_envelope(data) else "xml"
+
+
+def _quarantine(platform: Any, data: bytes, source: str, reason: str) -> str:
+    key = layout.quarantine_key(date.today(), data, source)
+    platform.store.put(key, data)
+    platform.store.put(
+        key + ".reason.txt", f"source: {source}\nreason: {reason}\n".encode("utf-8", "replace")
+    )
+    return key
+
+
+def ingest_document(
+    platform: Any,
+    data: bytes,
+    source: str,
+    *,
+    accession: str | None = None,
+    cik: str | None = None,
+    fail_after: str | None = None,
+) -> DocumentOutcome:
+    """Parse and write one document's bytes; ``source`` names it in messages."""
+    try:
+        filing = parse_document(data, source, accession=accession, cik=cik)
+        kind = "ownership" if isinstance(filing, OwnershipFiling) else "13f"
+        try:
+            outcome = insert_filing_with_dedup(
+                platform, filing, data, _raw_ext(source, data), fail_after=fail_after
+            )
+        except ValueError as error:  # a key the layout refuses (validated before any write)
+            raise _Rejected(str(error)) from None
+    except _Rejected as rejected:
+        key = _quarantine(platform, data, source, rejected.reason)
+        return DocumentOutcome(source, "rejected", reason=rejected.reason, quarantine_key=key)
+    return DocumentOutcome(source, outcome, filing.accession_number, filing.form_type, kind)
+
+
+def ingest_paths(
+    platform: Any,
+    paths: Iterable[str | Path],
+    *,
+    accession: str | None = None,
+    cik: str | None = None,
+    progress: Callable[[int, int, DocumentOutcome], None] | None = None,
+    fail_after: str | None = None,
+) -> IngestReport:
+    """Ingest files and folders; see the module docstring. ``accession=``/``cik=`` are the
+    ``--accession``/``--cik`` overrides (``accession=`` names one document). Raises
+    ``SecfilingsError`` only for bad arguments (nothing is written then); every document
+    problem is a ``rejected`` outcome in the report."""
+    files = expand_paths(paths)
+    if accession is not None:
+        try:
+            accession = normalize_accession(accession)
+        except InvalidIdentifier as error:
+            raise SecfilingsError(f"--accession: {error}") from None
+        if len(files) != 1:
+            raise SecfilingsError(f"--accession names one document, got {len(files)} files")
+    if cik is not None:
+        try:
+            cik = normalize_cik(cik)
+        except InvalidIdentifier as error:
+            raise SecfilingsError(f"--cik: {error}") from None
+    report = IngestReport()
+    total = len(files)
+    for done, path in enumerate(files, 1):
+        source = str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            result = DocumentOutcome(source, "rejected", reason=f"cannot read the file: {error.strerror or error}")
+        else:
+            result = ingest_document(
+                platform, data, source, accession=accession, cik=cik, fail_after=fail_after
+            )
+        report.documents.append(result)
+        if progress is not None:
+            progress(done, total, result)
+    return report
