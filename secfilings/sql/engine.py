@@ -353,24 +353,45 @@ class AthenaEngine:
             request["ExecutionParameters"] = [_athena_literal(value) for value in params]
         if self.output_location:
             request["ResultConfiguration"] = {"OutputLocation": self.output_location}
-        return self.client.start_query_execution(**request)["QueryExecutionId"]
+        response = self._call("StartQueryExecution", self.client.start_query_execution, **request)
+        return response["QueryExecutionId"]
 
     def wait(self, query_id: str) -> dict[str, Any]:
-        deadline = time.monotonic() + self.timeout_s
+        """Poll until the query ends; bounded by ``timeout_s`` of accumulated back-off delays."""
+        waited = 0.0
         delay = self.poll_interval_s
         while True:
-            execution = self.client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+            execution = self._call(
+                "GetQueryExecution", self.client.get_query_execution, QueryExecutionId=query_id
+            )["QueryExecution"]
             status = execution.get("Status", {})
             state = status.get("State")
             if state == "SUCCEEDED":
                 return execution
             if state in ("FAILED", "CANCELLED"):
                 reason = status.get("StateChangeReason") or "no reason given"
-                raise SqlError(f"Athena query {query_id} {state}: {reason}")
-            if time.monotonic() > deadline:
-                raise SqlError(f"Athena query {query_id} still {state} after {self.timeout_s:g} s")
+                error = status.get("AthenaError", {}).get("ErrorMessage")
+                detail = f"{reason} ({error})" if error and error not in reason else reason
+                raise SqlError(f"Athena query {query_id} {state}: {detail}")
+            if waited >= self.timeout_s:
+                raise SqlError(
+                    f"Athena query {query_id} still {state} after waiting {self.timeout_s:g} s"
+                )
             self._sleep(delay)
+            waited += delay
             delay = min(delay * 2, 5.0)
+
+    def _call(self, operation: str, method: Callable[..., Any], **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        try:
+            return method(**kwargs)
+        except ClientError as error:
+            info = error.response.get("Error", {})
+            message = info.get("Message") or info.get("Code") or str(error)
+            raise SqlError(f"Athena {operation} failed: {message}") from None
+        except BotoCoreError as error:
+            raise SqlError(f"Athena {operation} failed: {error}") from None
 
     def results(self, query_id: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -379,7 +400,7 @@ class AthenaEngine:
         kinds: list[str] = []
         first_page = True
         while True:
-            page = self.client.get_query_results(**request)
+            page = self._call("GetQueryResults", self.client.get_query_results, **request)
             result_set = page.get("ResultSet", {})
             if not names:
                 info = result_set.get("ResultSetMetadata", {}).get("ColumnInfo", [])

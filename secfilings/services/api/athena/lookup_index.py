@@ -263,7 +263,9 @@ class DynamoLookupIndex:
         client: Any = None,
         *,
         max_batch_retries: int = 8,
+        query_page_size: int | None = None,
     ) -> None:
+        """``query_page_size``: a Query's ``Limit`` (None: DynamoDB's 1 MB pages)."""
         if not table_name:
             raise ValueError("invalid DynamoDB table name '': empty")
         if client is None:
@@ -273,6 +275,7 @@ class DynamoLookupIndex:
         self.table_name = table_name
         self.client = client
         self.max_batch_retries = max_batch_retries
+        self.query_page_size = query_page_size
 
     def __repr__(self) -> str:
         return f"DynamoLookupIndex({self.table_name!r})"
@@ -324,6 +327,8 @@ class DynamoLookupIndex:
             "ConsistentRead": True,
             "ScanIndexForward": True,
         }
+        if self.query_page_size:
+            request["Limit"] = self.query_page_size
         items: list[dict[str, Any]] = []
         while True:
             response = self.client.query(**request)
