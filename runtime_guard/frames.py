@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from types import FrameType
 from typing import Any, Mapping
@@ -28,6 +29,7 @@ MACHINERY = frozenset(
 )
 
 _main_names: dict[Any, str] = {}
+_GUARD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def is_machinery(name: str | None) -> bool:
@@ -60,11 +62,15 @@ def module_name(namespace: Mapping[str, Any]) -> str | None:
     return cached
 
 
+def is_machinery_frame(frame: FrameType) -> bool:
+    """A frame of the import machinery or of the guard itself (also when run as ``__main__``)."""
+    return is_machinery(frame.f_globals.get("__name__")) or frame.f_code.co_filename.startswith(_GUARD_DIR)
+
+
 def importer_frame(frame: FrameType | None, exclude: str | None = None) -> FrameType | None:
     """The first frame from ``frame`` outward that is not import machinery (nor inside ``exclude``)."""
     while frame is not None:
-        name = frame.f_globals.get("__name__")
-        if not is_machinery(name):
+        if not is_machinery_frame(frame):
             if exclude is None:
                 return frame
             real = module_name(frame.f_globals)
@@ -80,7 +86,7 @@ def import_chain(frame: FrameType | None, importer: str | None, target: str) -> 
     while frame is not None:
         if frame.f_code.co_name == "<module>":
             name = module_name(frame.f_globals)
-            if name and not is_machinery(frame.f_globals.get("__name__")):
+            if name and not is_machinery_frame(frame):
                 names.append(name)
         frame = frame.f_back
     names.reverse()
