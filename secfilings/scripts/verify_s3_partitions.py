@@ -1,0 +1,312 @@
+"""Check the lake's partitions: ``python -m secfilings.scripts.verify_s3_partitions [--lake ...]``.
+
+It walks the lake with delimiter listings (one ``LIST`` per page at each level, never a full
+listing of every key at once) and reports:
+
+- ``outside-scheme``: an object or folder that is not where the layout puts things
+  (``raw/form=<form>/year=<YYYY>/month=<MM>/<accession>.<ext>``,
+  ``tables/<table>/form=.../year=.../month=.../<accession>.json``,
+  ``tables/insider_activity/window_end=<date>/window_days=<n>/activity.json``,
+  ``quarantine/<yyyy-mm-dd>/...``); top-level names starting with ``_`` or ``.`` (the SQLite
+  index, Athena results, checkpoints) are private and not checked;
+- ``mismatch``: a table file whose rows disagree with its key (form, filing year/month,
+  accession number, window), or that is not NDJSON;
+- ``empty-partition``: a partition folder holding no data (only folder markers such as the S3
+  console's ``.../month=02/`` or ``_SUCCESS``, or only empty raw documents); ``empty-object``:
+  a zero-byte raw document beside real ones. A zero-byte table file is a filing with no rows in
+  that table (a Form 3 with no securities, a 13F cover page alone) and is fine.
+
+With ``--keys-only`` it lists and never reads an object (LIST calls only); otherwise it reads
+each table file once (one GET each) to compare its rows with its key. It may read objects
+directly: it is a script, not a service or worker. Exit status: 0 clean, 1 problems found, 2 a
+usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Sequence, TextIO
+
+from secfilings.lake import layout
+
+__all__ = ["Problem", "VerifyReport", "verify_partitions", "main"]
+
+_FORM_DIR = re.compile(r"^form=([0-9A-Z][0-9A-Z-]{0,15})/$")
+_YEAR_DIR = re.compile(r"^year=(\d{4})/$")
+_MONTH_DIR = re.compile(r"^month=(0[1-9]|1[0-2])/$")
+_DAY_DIR = re.compile(r"^(\d{4}-\d{2}-\d{2})/$")
+_WINDOW_END_DIR = re.compile(r"^window_end=(\d{4}-\d{2}-\d{2})/$")
+_WINDOW_DAYS_DIR = re.compile(r"^window_days=([1-9]\d{0,4})/$")
+_MARKERS = ("_SUCCESS", "_$folder$")
+ACTIVITY_TABLE = "insider_activity"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # outside-scheme | mismatch | empty-partition | empty-object
+    key: str
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "key": self.key, "detail": self.detail}
+
+
+@dataclass
+class VerifyReport:
+    lake: str
+    problems: list[Problem] = field(default_factory=list)
+    partitions: int = 0
+    objects: int = 0
+    list_calls: int = 0
+    get_calls: int = 0
+    contents_checked: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lake": self.lake,
+            "ok": self.ok,
+            "partitions": self.partitions,
+            "objects": self.objects,
+            "list_calls": self.list_calls,
+            "get_calls": self.get_calls,
+            "contents_checked": self.contents_checked,
+            "problems": [problem.to_json() for problem in self.problems],
+        }
+
+    def write_text(self, out: TextIO) -> None:
+        reads = f", {self.get_calls} GET" if self.contents_checked else ", keys only"
+        out.write(
+            f"verify-partitions: {self.objects} objects in {self.partitions} partitions of {self.lake} "
+            f"({self.list_calls} LIST calls{reads}): "
+            + ("no problems\n" if self.ok else f"{len(self.problems)} problem(s)\n")
+        )
+        for problem in self.problems:
+            out.write(f"  {problem.kind:<15} {problem.key}: {problem.detail}\n")
+
+
+class _Walker:
+    def __init__(self, store: Any, report: VerifyReport, check_contents: bool) -> None:
+        self.store = store
+        self.report = report
+        self.check_contents = check_contents
+
+    def problem(self, kind: str, key: str, detail: str) -> None:
+        self.report.problems.append(Problem(kind, key, detail))
+
+    def list(self, prefix: str) -> tuple[list[tuple[str, int]], list[str]]:
+        result = self.store.list(prefix, "/")
+        self.report.list_calls += result.pages
+        return result.keys, result.common_prefixes
+
+    def read(self, key: str) -> bytes:
+        from secfilings.services.api.athena.s3_direct_read import read_object
+
+        self.report.get_calls += 1
+        return read_object(self.store, key)
+
+    # -- levels ---------------------------------------------------------------------------------
+
+    def root(self) -> None:
+        keys, prefixes = self.list("")
+        for key, _ in keys:
+            if not key.startswith(("_", ".")):
+                self.problem("outside-scheme", key, "object at the top of the lake")
+        for prefix in prefixes:
+            if prefix == layout.RAW_PREFIX:
+                self.partitioned(prefix, table=None)
+            elif prefix == layout.TABLES_PREFIX:
+                self.tables(prefix)
+            elif prefix == layout.QUARANTINE_PREFIX:
+                self.quarantine(prefix)
+            elif not prefix.startswith(("_", ".")):
+                self.problem("outside-scheme", prefix, "unknown top-level folder")
+
+    def stray_keys(self, keys: list[tuple[str, int]], where: str) -> None:
+        for key, size in keys:
+            if size == 0 and (key.endswith("/") or key.rsplit("/", 1)[-1] in _MARKERS):
+                continue  # a folder marker
+            self.problem("outside-scheme", key, f"object directly under {where}")
+
+    def tables(self, prefix: str) -> None:
+        keys, prefixes = self.list(prefix)
+        self.stray_keys(keys, prefix)
+        for sub in prefixes:
+            table = sub[len(prefix) : -1]
+            if table in layout.TABLE_COLUMNS:
+                self.partitioned(sub, table=table)
+            elif table == ACTIVITY_TABLE:
+                self.activity(sub)
+            else:
+                self.problem("outside-scheme", sub, f"unknown table {table!r}")
+
+    def expect(self, prefix: str, pattern: re.Pattern[str], what: str) -> list[tuple[str, str]]:
+        """Sub-folders of ``prefix`` matching ``pattern`` as (prefix, value); the rest are problems."""
+        keys, prefixes = self.list(prefix)
+        self.stray_keys(keys, prefix)
+        found = []
+        for sub in prefixes:
+            match = pattern.match(sub[len(prefix) :])
+            if match is None:
+                self.problem("outside-scheme", sub, f"expected a {what} folder")
+            else:
+                found.append((sub, match.group(1)))
+        if not found and not prefixes:
+            self.problem("empty-partition", prefix, f"no {what} folder below")
+        return found
+
+    def partitioned(self, prefix: str, table: str | None) -> None:
+        for form_prefix, form in self.expect(prefix, _FORM_DIR, "form=<form>"):
+            for year_prefix, year in self.expect(form_prefix, _YEAR_DIR, "year=<YYYY>"):
+                for month_prefix, month in self.expect(year_prefix, _MONTH_DIR, "month=<MM>"):
+                    self.partition(month_prefix, table, form, int(year), int(month))
+
+    def partition(self, prefix: str, table: str | None, form: str, year: int, month: int) -> None:
+        self.report.partitions += 1
+        keys, prefixes = self.list(prefix)
+        for sub in prefixes:
+            self.problem("outside-scheme", sub, "folder below a month partition")
+        data: list[tuple[str, str]] = []
+        empties: list[str] = []
+        for key, size in keys:
+            name = key[len(prefix) :]
+            if size == 0 and (key.endswith("/") or name in _MARKERS):
+                continue  # a folder marker (S3 console, Hadoop)
+            self.report.objects += 1
+            parts = layout.parse_key(key)
+            if parts is None or parts["table"] != table:
+                expected = "<accession>.json" if table else "<accession>.<ext>"
+                self.problem("outside-scheme", key, f"name is not {expected}")
+            elif size == 0 and table is None:
+                empties.append(key)  # a raw document is never empty
+            else:
+                data.append((key, parts["accession"]))  # a table file may be empty: no rows
+        if not data:
+            detail = "only empty files" if empties else "no data in this partition"
+            self.problem("empty-partition", prefix, detail)
+            return
+        for key in empties:
+            self.problem("empty-object", key, "zero-byte file")
+        if table is not None and self.check_contents:
+            for key, accession in data:
+                if dict(keys).get(key) == 0:
+                    continue  # a filing without rows in this table: nothing to compare
+                self.check_rows(key, form, year, month, accession)
+
+    def rows_of(self, key: str) -> list[dict[str, Any]] | None:
+        try:
+            text = self.read(key).decode("utf-8")
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except (UnicodeDecodeError, ValueError) as error:
+            self.problem("mismatch", key, f"not NDJSON ({error.__class__.__name__})")
+            return None
+        except KeyError:
+            return None  # deleted since it was listed
+        if not all(isinstance(row, dict) for row in rows):
+            self.problem("mismatch", key, "a line is not a JSON object")
+            return None
+        return rows
+
+    def check_rows(self, key: str, form: str, year: int, month: int, accession: str) -> None:
+        rows = self.rows_of(key)
+        if rows is None:
+            return
+        for number, row in enumerate(rows, start=1):
+            issues = []
+            if row.get("accession_number") != accession:
+                issues.append(f"accession {row.get('accession_number')!r}, key says {accession!r}")
+            form_type = row.get("form_type")
+            try:
+                row_form = layout.form_partition(str(form_type))
+            except ValueError:
+                row_form = None
+            if row_form != form:
+                issues.append(f"form {form_type!r}, partition says form={form}")
+            when_text = row.get("filed") or row.get("period") or row.get("signed")
+            if when_text:
+                try:
+                    when = date.fromisoformat(str(when_text)[:10])
+                except ValueError:
+                    issues.append(f"date {when_text!r} is not ISO")
+                else:
+                    if (when.year, when.month) != (year, month):
+                        issues.append(
+                            f"filed {when.isoformat()}, partition says year={year:04d}/month={month:02d}"
+                        )
+            if issues:
+                self.problem("mismatch", key, f"row {number}: " + "; ".join(issues))
+                return  # one finding per file is enough
+
+    def activity(self, prefix: str) -> None:
+        for end_prefix, end in self.expect(prefix, _WINDOW_END_DIR, "window_end=<date>"):
+            for days_prefix, days in self.expect(end_prefix, _WINDOW_DAYS_DIR, "window_days=<n>"):
+                self.report.partitions += 1
+                keys, prefixes = self.list(days_prefix)
+                for sub in prefixes:
+                    self.problem("outside-scheme", sub, "folder below a window partition")
+                found = False
+                for key, size in keys:
+                    if key != days_prefix + "activity.json":
+                        self.problem("outside-scheme", key, "name is not activity.json")
+                        continue
+                    self.report.objects += 1
+                    found = True
+                    if self.check_contents and size > 0:
+                        for number, row in enumerate(self.rows_of(key) or [], start=1):
+                            if row.get("window_end") != end or str(row.get("window_days")) != days:
+                                self.problem("mismatch", key, f"row {number}: window disagrees with the key")
+                                break
+                if not found:
+                    self.problem("empty-partition", days_prefix, "no activity.json")
+
+    def quarantine(self, prefix: str) -> None:
+        keys, prefixes = self.list(prefix)
+        self.stray_keys(keys, prefix)
+        for sub in prefixes:
+            if not _DAY_DIR.match(sub[len(prefix) :]):
+                self.problem("outside-scheme", sub, "expected a <yyyy-mm-dd> folder")
+
+
+def verify_partitions(store: Any, *, check_contents: bool = True) -> VerifyReport:
+    """Walk the lake in ``store`` and return what is wrong (see the module docstring)."""
+    report = VerifyReport(lake=getattr(store, "url", repr(store)), contents_checked=check_contents)
+    _Walker(store, report, check_contents).root()
+    return report
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """``verify_s3_partitions [--lake L] [--keys-only] [--json]``; 0 clean, 1 problems, 2 usage."""
+    from secfilings.config import Settings, open_platform
+    from secfilings.errors import SecfilingsError
+
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    parser = argparse.ArgumentParser(prog="verify_s3_partitions", description=__doc__.split("\n")[0])
+    parser.add_argument("--lake", help="a folder or s3://bucket/prefix (default: SECFILINGS_LAKE)")
+    parser.add_argument("--keys-only", action="store_true", help="list only; never read an object")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env({"lake": args.lake})
+        with open_platform(settings) as platform:
+            report = verify_partitions(platform.store, check_contents=not args.keys_only)
+    except SecfilingsError as error:
+        err.write(f"verify_s3_partitions: {error}\n")
+        return 2
+    if args.json:
+        out.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        report.write_text(out)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""The ``company`` endpoint: every ownership filing of one issuer, index first.
+
+``get_company(platform, cik)`` answers ``{"cik", "name", "filings": [...]}`` (issue 5, item 9) or
+None when the issuer is unknown. What it reads follows ``settings.index_mode``:
+
+- ``off`` and ``write``: SQL only (the index is not read; ``write`` leaves index writes to the writers);
+- ``read-fallback`` (default): the lookup index first; on a miss, SQL, and the answer is written
+  back to the index so the next lookup is a hit;
+- ``read-only``: the index only; a miss is "not found", never a query.
+
+It never reads an object from the lake: a hit costs one index query, a miss one SQL query.
+Filings are in filing order (filing date, or period for a bare document, then accession number),
+so the answer is the same whichever source served it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from secfilings.model import normalize_cik
+from secfilings.services.api.athena.query import COMPANY_FILINGS_SQL, filing_entries
+
+__all__ = ["get_company", "company_pk", "company_sk", "company_answer", "FILING_KEYS", "TRANSACTION_KEYS"]
+
+FILING_KEYS = ("accession_number", "form_type", "filed", "period", "reporting_owners", "transactions")
+TRANSACTION_KEYS = (
+    "security_title",
+    "date",
+    "code",
+    "shares",
+    "price_per_share",
+    "acquired_disposed",
+    "shares_owned_following",
+    "derivative",
+)
+
+
+def company_pk(cik10: str) -> str:
+    return f"company#{cik10}"
+
+
+def company_sk(entry: Mapping[str, Any]) -> str:
+    """``filing#<filed>#<accession>`` (the period stands in for an unknown filing date)."""
+    when = entry.get("filed") or entry.get("period") or ""
+    return f"filing#{when}#{entry['accession_number']}"
+
+
+def _order(entry: Mapping[str, Any]) -> tuple[str, str]:
+    return (entry.get("filed") or entry.get("period") or "", entry["accession_number"])
+
+
+def _filing(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "accession_number": entry["accession_number"],
+        "form_type": entry["form_type"],
+        "filed": entry.get("filed"),
+        "period": entry.get("period"),
+        "reporting_owners": [
+            {"cik": owner.get("cik"), "name": owner.get("name")}
+            for owner in entry.get("reporting_owners") or []
+        ],
+        "transactions": [
+            {key: tx.get(key) for key in TRANSACTION_KEYS} for tx in entry.get("transactions") or []
+        ],
+    }
+
+
+def company_answer(cik10: str, entries: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The answer from filing entries (index items or shaped SQL rows); None when there are none."""
+    unique = {entry["accession_number"]: entry for entry in entries}
+    ordered = sorted(unique.values(), key=_order)
+    if not ordered:
+        return None
+    name = next(
+        (e.get("company_name") for e in reversed(ordered) if e.get("company_name")), None
+    )
+    return {"cik": cik10, "name": name, "filings": [_filing(entry) for entry in ordered]}
+
+
+def get_company(platform: Any, cik: str | int) -> dict[str, Any] | None:
+    """The company answer for ``cik`` (with or without leading zeros), or None if unknown."""
+    cik10 = normalize_cik(cik)
+    mode = platform.settings.index_mode
+    pk = company_pk(cik10)
+    if mode in ("read-fallback", "read-only"):
+        items = platform.index.get_lookup(pk)
+        if items:
+            return company_answer(cik10, items)
+        if mode == "read-only":
+            return None
+    entries = filing_entries(platform.sql.query(COMPANY_FILINGS_SQL, [cik10]))
+    if mode == "read-fallback":
+        for entry in entries:
+            platform.index.put_lookup(pk, company_sk(entry), entry, if_absent=True)
+    return company_answer(cik10, entries)

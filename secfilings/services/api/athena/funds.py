@@ -1,0 +1,62 @@
+"""The ``fund`` endpoint: a fund's latest 13F holdings, index first.
+
+``get_fund(platform, cik)`` answers ``{"cik", "name", "period", "holdings": [{"issuer", "cusip",
+"value", "shares", "share_type", "put_call"}]}`` (issue 5, item 9) or None when the fund is
+unknown. The latest filing is the one with the latest period, then the greatest accession
+number. ``value`` is as filed: whole dollars for filings made from 2023-01-03 on, thousands of
+dollars before. Index modes as in :mod:`secfilings.services.api.athena.companies`; it never
+reads an object from the lake.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from secfilings.model import normalize_cik
+from secfilings.services.api.athena.query import FUND_LATEST_SQL, fund_answer
+
+__all__ = ["get_fund", "fund_pk", "fund_sk", "fund_from_items", "HOLDING_KEYS"]
+
+HOLDING_KEYS = ("issuer", "cusip", "value", "shares", "share_type", "put_call")
+
+
+def fund_pk(cik10: str) -> str:
+    return f"fund#{cik10}"
+
+
+def fund_sk(item: Mapping[str, Any]) -> str:
+    return f"filing#{item.get('period') or ''}#{item['accession_number']}"
+
+
+def _answer(cik10: str, item: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "cik": cik10,
+        "name": item.get("name"),
+        "period": item.get("period"),
+        "holdings": [{key: h.get(key) for key in HOLDING_KEYS} for h in item.get("holdings") or []],
+    }
+
+
+def fund_from_items(cik10: str, items: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The answer from index items: the latest filing's (None when there are none)."""
+    ordered = sorted(items, key=lambda i: (i.get("period") or "", i.get("accession_number") or ""))
+    return _answer(cik10, ordered[-1]) if ordered else None
+
+
+def get_fund(platform: Any, cik: str | int) -> dict[str, Any] | None:
+    """The fund answer for ``cik`` (with or without leading zeros), or None if unknown."""
+    cik10 = normalize_cik(cik)
+    mode = platform.settings.index_mode
+    pk = fund_pk(cik10)
+    if mode in ("read-fallback", "read-only"):
+        items = platform.index.get_lookup(pk)
+        if items:
+            return fund_from_items(cik10, items)
+        if mode == "read-only":
+            return None
+    item = fund_answer(platform.sql.query(FUND_LATEST_SQL, [cik10]))
+    if item is None:
+        return None
+    if mode == "read-fallback":
+        platform.index.put_lookup(pk, fund_sk(item), item, if_absent=True)
+    return _answer(cik10, item)
