@@ -1,5 +1,12 @@
 """Hardened XML parsing: expat through defusedxml, no DTDs, no entities, no external references.
 
+Fast path: expat's C tree builder, used only when the bytes provably hold no DTD. In an
+ASCII-compatible encoding (no BOM, no NUL bytes, an encoding declaration that is UTF-8, ASCII or
+Latin-1 or none) a ``<!DOCTYPE`` must appear as those very bytes; without a DOCTYPE there is no
+entity declaration and no external entity, and expat knows only the five predefined entities.
+Anything else (a DOCTYPE, another encoding) goes through defusedxml, which refuses DTDs, entity
+declarations and external references with the reasons below.
+
 Namespaces are dropped from tag names (``{uri}infoTable`` and ``ns1:infoTable`` both become
 ``infoTable``): EDGAR documents use default namespaces and ``ns1:``-style prefixes for the same
 schema, and the parsers only care about local names.
@@ -7,7 +14,8 @@ schema, and the parsers only care about local names.
 
 from __future__ import annotations
 
-from xml.etree.ElementTree import Element, ParseError
+import re
+from xml.etree.ElementTree import Element, ParseError, XMLParser
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import fromstring
@@ -23,11 +31,35 @@ class UnsafeXml(ValueError):
     """XML that declares a DTD, entities or external references: refused, never expanded."""
 
 
+_ENCODING_DECL = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_SAFE_ENCODINGS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
+_DOCTYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
+
+
+def _fast_path_ok(data: bytes) -> bool:
+    head = data[:200]
+    if b"\x00" in head or head[:1] not in (b"<",):  # UTF-16/32, a BOM, or not markup at all
+        return False
+    match = _ENCODING_DECL.match(head)
+    if match and match.group(1).decode("ascii").lower() not in _SAFE_ENCODINGS:
+        return False
+    return _DOCTYPE.search(data) is None
+
+
+def _parse_fast(data: bytes) -> Element:
+    parser = XMLParser()
+    parser.feed(data)
+    return parser.close()
+
+
 def parse_xml(data: bytes) -> Element:
     """Parse ``data`` and return the root element with namespace-free tag names."""
     data = data.lstrip()
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        if _fast_path_ok(data):
+            root = _parse_fast(data)
+        else:
+            root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DTDForbidden:
         raise UnsafeXml(
             "refused: the XML declares a DTD (<!DOCTYPE>), which could expand entities or fetch "
