@@ -92,7 +92,7 @@ def _encode(pk: str, sk: str, item: Mapping[str, Any]) -> str:
     size = item_size(pk, sk, doc)
     if size > MAX_ITEM_BYTES:
         raise ValueError(
-            f"lookup item ({pk!r}, {sk!r}) is {size} bytes: over DynamoDB's {MAX_ITEM_BYTES} limit"
+            f"lookup item ({pk!r}, {sk!r}) is {size} bytes: over DynamoDB's limit of 400 KB"
         )
     return doc
 
