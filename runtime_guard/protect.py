@@ -16,7 +16,7 @@ from typing import Any, Callable, TypeVar
 from runtime_guard.checker import Checker
 from runtime_guard.config import env_mode, policy_near, resolve_mode
 from runtime_guard.frames import importer_frame, module_name
-from runtime_guard.policy import Policy, PolicyError, load_policy
+from runtime_guard.policy import Policy, PolicyError, load_policy, module_name_for_path
 
 __all__ = ["protect", "Protection"]
 
@@ -68,30 +68,8 @@ class Protection:
         return guarded  # type: ignore[return-value]
 
 
-def _policy_for(module: str, file: str | None, policy: Policy | str | os.PathLike[str] | None) -> Policy | None:
-    """The policy that bans ``module``: explicit, the installed guard's, COSTGUARD_CONFIG, cwd's, the file's."""
-    if isinstance(policy, Policy):
-        return policy
-    if policy is not None:
-        return load_policy(policy)
-    configured = os.environ.get("COSTGUARD_CONFIG")
-    if configured:
-        return load_policy(configured)
-    candidates: list[Policy] = []
-    for start in (os.getcwd(), file):
-        if not start:
-            continue
-        found = policy_near(start)
-        if found is not None and found not in candidates:
-            candidates.append(found)
-    for candidate in candidates:
-        if any(ban.bans(module) for ban in candidate.bans):
-            return candidate
-    return None
-
-
-def _protected_name(namespace: dict[str, Any], name: str, policy: Policy) -> str | None:
-    """The banned name this module runs as: ``name``, its spec's, or the one its file path gives."""
+def _names_of(namespace: dict[str, Any], name: str) -> list[str]:
+    """The names this module may run as: ``name``, its spec's, and the one its file path gives."""
     candidates = [name]
     spec = namespace.get("__spec__")
     if spec is not None and getattr(spec, "name", None):
@@ -101,15 +79,35 @@ def _protected_name(namespace: dict[str, Any], name: str, policy: Policy) -> str
         candidates.append(real)
     file = namespace.get("__file__")
     if file:
-        from runtime_guard.policy import module_name_for_path
-
         try:
             candidates.append(module_name_for_path(file))
         except (OSError, ValueError):
             pass
-    for candidate in candidates:
+    return candidates
+
+
+def _banned_name(names: list[str], policy: Policy) -> str | None:
+    for candidate in names:
         if any(ban.bans(candidate) for ban in policy.bans):
             return candidate
+    return None
+
+
+def _policy_for(names: list[str], file: str | None, policy: Policy | str | os.PathLike[str] | None) -> Policy | None:
+    """The policy that bans one of ``names``: explicit, COSTGUARD_CONFIG, the cwd's, the file's."""
+    if isinstance(policy, Policy):
+        return policy
+    if policy is not None:
+        return load_policy(policy)
+    configured = os.environ.get("COSTGUARD_CONFIG")
+    if configured:
+        return load_policy(configured)
+    for start in (os.getcwd(), file):
+        if not start:
+            continue
+        found = policy_near(start)
+        if found is not None and _banned_name(names, found) is not None:
+            return found
     return None
 
 
@@ -133,14 +131,15 @@ def protect(
     from runtime_guard import hook
 
     active = hook.active_checker()
+    names = _names_of(namespace, name)
     try:
         if active is not None and policy is None:
             found: Policy | None = active.policy
         else:
-            found = _policy_for(name, namespace.get("__file__"), policy)
+            found = _policy_for(names, namespace.get("__file__"), policy)
         if found is None:
             return Protection(name, None)
-        module = _protected_name(namespace, name, found)
+        module = _banned_name(names, found)
         if module is None:
             return Protection(name, None)
         if active is not None and policy is None and mode is None:
