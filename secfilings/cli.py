@@ -1,0 +1,325 @@
+"""``secfilings``: the platform's command line (see docs/cli.md).
+
+Output is for people by default and JSON with ``--json``. Every setting is a flag (before or
+after the subcommand) and a ``SECFILINGS_*`` environment variable; flags win. Errors are one
+line on stderr, never a traceback. Exit status:
+
+- 0: done, nothing wrong;
+- 1: a problem was found: documents rejected (``ingest``), partitions out of scheme
+  (``verify-partitions``), filings missing from a read-only index (``sync``);
+- 2: usage or configuration error (a bad flag, variable, CIK or accession number);
+- 3: not found (``company``/``fund`` of an unknown CIK);
+- 4: a backend failed (SQL engine, AWS, the lake's storage) or the runtime guard refused an import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable, Sequence, TextIO
+
+from secfilings.errors import ConfigError, NotFound, SecfilingsError
+
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_PROBLEM", "EXIT_USAGE", "EXIT_NOT_FOUND", "EXIT_BACKEND"]
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_BACKEND = 4
+EXIT_INTERRUPTED = 130
+
+# setting name -> (flag, help); each also reads SECFILINGS_<NAME> (secfilings.config.ENV_VARS)
+_SETTING_FLAGS = {
+    "lake": ("--lake", "lake: a folder (default ./secfilings-lake) or s3://bucket/prefix"),
+    "index_table": ("--index-table", "DynamoDB lookup table of an s3:// lake (default lookup-index)"),
+    "index_path": ("--index-path", "SQLite lookup index of a folder lake (default <lake>/_index/lookup-index.sqlite)"),
+    "athena_database": ("--athena-database", "Athena database (default secfilings)"),
+    "athena_workgroup": ("--athena-workgroup", "Athena workgroup (default primary)"),
+    "athena_output": ("--athena-output", "Athena results location s3://... (default <lake>/_athena-results/)"),
+    "index_mode": ("--index-mode", "off | write | read-fallback (default) | read-only"),
+    "batch_size": ("--batch-size", "filings per batch request of the sync, 1-100 (default 100)"),
+    "window_days": ("--window-days", "days of the sync's window, ending at the latest filing (default 90)"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2 (what argparse uses too)."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _global_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    group = options.add_argument_group("settings (each also a SECFILINGS_* environment variable)")
+    for name, (flag, text) in _SETTING_FLAGS.items():
+        group.add_argument(flag, dest=name, metavar=name.split("_")[-1].upper(), help=text)
+    options.add_argument("--json", action="store_true", help="print JSON for machines")
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _global_options()
+    parser = _Parser(
+        prog="secfilings",
+        description="The SEC filings platform: lake, lookup index, workers and endpoints.",
+        epilog="Exit status: 0 ok, 1 problem found, 2 usage/config error, 3 not found, 4 backend failure.",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    ingest = commands.add_parser("ingest", parents=[common], help="ingest files or folders of filings")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="a document (.xml/.txt/.nc) or a folder")
+    ingest.add_argument("--accession", help="accession number of a bare document (one PATH)")
+    ingest.add_argument("--cik", help="CIK the document must name (issuer, owner or filer)")
+    ingest.add_argument("--jobs", type=int, default=1, help="processes to use (0: one per CPU; default 1)")
+
+    company = commands.add_parser("company", parents=[common], help="a company's insider filings")
+    company.add_argument("cik", metavar="CIK", help="the issuer's CIK, with or without leading zeros")
+    fund = commands.add_parser("fund", parents=[common], help="a fund's latest 13F holdings")
+    fund.add_argument("cik", metavar="CIK", help="the fund's CIK, with or without leading zeros")
+
+    commands.add_parser("sync", parents=[common], help="insider activity of the top companies")
+    verify = commands.add_parser("verify-partitions", parents=[common], help="check the lake's partitions")
+    verify.add_argument("--keys-only", action="store_true", help="list only; never read an object")
+    backfill = commands.add_parser("backfill-index", parents=[common], help="fill the lookup index from the lake")
+    backfill.add_argument("--restart", action="store_true", help="ignore the checkpoints of earlier runs")
+    commands.add_parser("demo", parents=[common], help="the main job: ingest the bundled filings and show it all")
+    cost = commands.add_parser("cost-report", parents=[common], help="before/after cost of the ban, from counted requests")
+    cost.add_argument("--prices", default="list", metavar="list|seed|FILE", help="price table (default list)")
+    cost.add_argument("--chart", metavar="FILE", help="also draw a before/after chart (.png or .svg)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from secfilings.config import Settings
+
+    overrides = {name: getattr(args, name) for name in _SETTING_FLAGS if hasattr(args, name)}
+    return Settings.from_env(overrides)
+
+
+def _progress(err: TextIO, what: str) -> Callable[..., None] | None:
+    """A progress line on a terminal (stderr), nothing when piped."""
+    isatty = getattr(err, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+
+    def show(done: int, total: int, *_: Any) -> None:
+        err.write(f"\r  {what}: {done}/{total}")
+        if done >= total:
+            err.write("\n")
+        err.flush()
+
+    return show
+
+
+def _dump(out: TextIO, value: Any) -> None:
+    out.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+# -- subcommands --------------------------------------------------------------------------------
+
+
+def _cmd_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from secfilings.config import open_platform
+    from secfilings.workers.form4_parser.worker import ingest_paths
+
+    with open_platform(_settings(args)) as platform:
+        report = ingest_paths(
+            platform,
+            args.paths,
+            accession=args.accession,
+            cik=args.cik,
+            progress=_progress(err, "ingest"),
+            jobs=args.jobs,
+        )
+    if args.json:
+        _dump(out, report.as_dict())
+    else:
+        for doc in report.documents:
+            out.write(f"  {doc.outcome:<9} {doc.source}")
+            if doc.outcome == "rejected":
+                out.write(f": {doc.reason} (copy in {doc.quarantine_key})\n")
+            else:
+                out.write(f": {doc.form_type} {doc.accession_number}\n")
+        out.write(
+            f"ingest: {len(report.documents)} documents: {report.new} new, "
+            f"{report.duplicate} duplicate, {report.rejected} rejected\n"
+        )
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def _number(value: Any, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def write_company(answer: dict[str, Any], out: TextIO) -> None:
+    filings = answer["filings"]
+    out.write(f"{answer['name']} (CIK {answer['cik']}): {len(filings)} filing(s)\n")
+    for filing in filings:
+        owners = ", ".join(owner["name"] or owner["cik"] for owner in filing["reporting_owners"])
+        when = filing["filed"] or filing["period"] or "?"
+        out.write(
+            f"  {when}  Form {filing['form_type']:<4} {filing['accession_number']:<24} {owners}"
+            f" - {len(filing['transactions'])} transaction(s)\n"
+        )
+        for tx in filing["transactions"]:
+            price = "" if tx["price_per_share"] is None else f" at ${tx['price_per_share']:,.2f}"
+            kind = "derivative " if tx["derivative"] else ""
+            out.write(
+                f"      {tx['date'] or '?'}  {tx['code'] or '?'} {tx['acquired_disposed'] or '?'}"
+                f" {_number(tx['shares']):>12} {kind}{tx['security_title']}{price}\n"
+            )
+
+
+def write_fund(answer: dict[str, Any], out: TextIO, limit: int | None = None) -> None:
+    holdings = answer["holdings"]
+    out.write(f"{answer['name']} (CIK {answer['cik']}), period {answer['period']}: {len(holdings)} holding(s)\n")
+    if holdings:
+        out.write(f"  {'issuer':<32} {'cusip':<9} {'value (as filed)':>16} {'shares':>12} type put/call\n")
+    for holding in holdings[:limit]:
+        out.write(
+            f"  {(holding['issuer'] or '')[:32]:<32} {holding['cusip'] or '':<9} "
+            f"{_number(holding['value']):>16} {_number(holding['shares']):>12} "
+            f"{holding['share_type'] or '':<4} {holding['put_call'] or ''}\n"
+        )
+    if limit is not None and len(holdings) > limit:
+        out.write(f"  ... and {len(holdings) - limit} more\n")
+
+
+def _cmd_lookup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from secfilings.config import open_platform
+    from secfilings.model import normalize_cik
+
+    cik = normalize_cik(args.cik)
+    if args.command == "company":
+        from secfilings.services.api.athena.companies import get_company as lookup
+    else:
+        from secfilings.services.api.athena.funds import get_fund as lookup
+    with open_platform(_settings(args)) as platform:
+        answer = lookup(platform, cik)
+    if answer is None:
+        raise NotFound(f"{args.command} CIK {cik}: not found")
+    if args.json:
+        _dump(out, answer)
+    elif args.command == "company":
+        write_company(answer, out)
+    else:
+        write_fund(answer, out)
+    return EXIT_OK
+
+
+def _cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from secfilings.config import open_platform
+    from secfilings.workers.sec_smart_money_sync import run_sync
+
+    with open_platform(_settings(args)) as platform:
+        report = run_sync(platform, out=None if args.json else out)
+    if args.json:
+        _dump(out, report.to_json())
+    return EXIT_PROBLEM if report.missing else EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from secfilings.config import open_platform
+    from secfilings.scripts.verify_s3_partitions import verify_partitions
+
+    with open_platform(_settings(args)) as platform:
+        report = verify_partitions(platform.store, check_contents=not args.keys_only)
+    if args.json:
+        _dump(out, report.to_json())
+    else:
+        report.write_text(out)
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def _cmd_backfill(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from secfilings.config import open_platform
+    from secfilings.scripts.backfill_lookup_index import backfill_index
+
+    with open_platform(_settings(args)) as platform:
+        report = backfill_index(platform, restart=args.restart, progress=_progress(err, "backfill partitions"))
+    if args.json:
+        _dump(out, report.to_json())
+    else:
+        report.write_text(out)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from secfilings.demo import run_demo
+
+    return run_demo(_settings(args), as_json=args.json, out=out)
+
+
+def _cmd_cost_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        from secfilings.cost.report import run_cost_report
+    except ImportError:
+        raise ConfigError("cost-report: secfilings.cost.report is not installed in this build") from None
+    return int(run_cost_report(_settings(args), args.prices, args.json, args.chart, out))
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "ingest": _cmd_ingest,
+    "company": _cmd_lookup,
+    "fund": _cmd_lookup,
+    "sync": _cmd_sync,
+    "verify-partitions": _cmd_verify,
+    "backfill-index": _cmd_backfill,
+    "demo": _cmd_demo,
+    "cost-report": _cmd_cost_report,
+}
+
+
+def _exit_status(error: BaseException) -> int:
+    from secfilings.model import InvalidIdentifier
+
+    if isinstance(error, NotFound):
+        return EXIT_NOT_FOUND
+    if isinstance(error, (ConfigError, InvalidIdentifier)):
+        return EXIT_USAGE
+    if type(error).__module__.startswith("secfilings.sql") or type(error).__name__ == "SqlError":
+        return EXIT_BACKEND
+    if isinstance(error, (SecfilingsError, ValueError)):
+        return EXIT_USAGE  # bad input: an argument, a key, a policy
+    return EXIT_BACKEND
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status (see the module docstring)."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except _UsageError as error:
+        err.write(f"{error}\n")
+        return EXIT_USAGE
+    except SystemExit as exit_:  # --help
+        return int(exit_.code or 0)
+    args.json = getattr(args, "json", False)
+    try:
+        return _COMMANDS[args.command](args, out, err)
+    except KeyboardInterrupt:
+        err.write(f"secfilings {args.command}: interrupted\n")
+        return EXIT_INTERRUPTED
+    except (SecfilingsError, ImportError, OSError, ValueError) as error:
+        status = _exit_status(error)
+        err.write(f"secfilings {args.command}: {_one_line(error)}\n")
+        return status
+    except Exception as error:  # a backend's own error (botocore, duckdb): one line, no traceback
+        err.write(f"secfilings {args.command}: {type(error).__name__}: {_one_line(error)}\n")
+        return EXIT_BACKEND
