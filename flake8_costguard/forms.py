@@ -19,7 +19,10 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .sources import Segment, node_position
 
-__all__ = ["Arg", "CallForm", "FromImportForm", "ImportForm", "NameRef", "Pos", "read_form", "read_with_ast", "read_with_libcst"]
+__all__ = [
+    "Arg", "CallForm", "FromImportForm", "ImportForm", "NameRef", "Pos",
+    "read_form", "read_with_ast", "read_with_libcst",
+]
 
 Pos = tuple[int, int]  # (line, character column), 1-based line, 0-based column
 
@@ -228,4 +231,3 @@ def read_form(lines: Sequence[str], node: ast.AST, use_libcst: bool = True) -> t
             if form is not None:
                 return form, True
     return read_with_ast(lines, node), False
-

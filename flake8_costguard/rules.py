@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 from runtime_guard.policy import Ban
 
 from .bindings import NameResolver, imported_already
-from .forms import CallForm, FromImportForm, ImportForm, NameRef, Pos, read_form
+from .forms import CallForm, FromImportForm, ImportForm, NameRef, read_form
 from .resolve import package_of, resolve_from_module, resolve_import_module_name
 from .sources import node_position
 
