@@ -21,8 +21,8 @@ def client(service_name: str, **kwargs: Any) -> Any:
     """A boto3 client for ``service_name`` (``s3``, ``dynamodb``, ``athena``...).
 
     Recent botocore reads ``AWS_ENDPOINT_URL`` itself; it is passed explicitly as well so that
-    older botocore releases honour it too. The region is boto3's (``AWS_DEFAULT_REGION``, the profile), else ``AWS_REGION``, else
-    us-east-1.
+    older botocore releases honour it too. The region is boto3's (``AWS_DEFAULT_REGION``, the
+    profile), else ``AWS_REGION``, else us-east-1.
     """
     try:
         import boto3  # noqa: PLC0415 - lazy: only the AWS backends need it

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -224,7 +225,7 @@ def _open_local(settings: Settings) -> Platform:
     assert settings.index_path is not None
     try:
         index = SqliteLookupIndex(Path(settings.index_path).expanduser())
-    except (OSError, Exception) as error:  # sqlite3.Error or OSError: a path we cannot use
+    except (OSError, sqlite3.Error) as error:  # a path we cannot use
         raise ConfigError(f"--index-path: cannot open {settings.index_path!r}: {error}") from None
     store = LocalObjectStore(root)
     return Platform(settings, store, index, DuckDBEngine(store))

@@ -5,8 +5,9 @@ rows as dicts with Python values (str, int, float, bool, date, datetime, Decimal
 
 Tables: ``ownership_filings``, ``insider_transactions``, ``fund_filings``, ``fund_holdings``,
 each with the columns of ``secfilings.lake.layout.TABLE_COLUMNS`` plus the Hive partition
-columns of ``layout.PARTITION_COLUMNS`` (``form``, ``year``, ``month``: strings, as in the keys); and the view ``top_companies``
-from ``secfilings/sql/top_companies.sql`` when that file exists (the same SQL for both engines).
+columns of ``layout.PARTITION_COLUMNS`` (``form``, ``year``, ``month``: strings, as in the
+keys); and the view ``top_companies`` from ``secfilings/sql/top_companies.sql`` when that file
+exists (the same SQL for both engines).
 """
 
 from __future__ import annotations

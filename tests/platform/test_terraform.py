@@ -7,7 +7,7 @@ from typing import Any
 from secfilings.config import Settings
 from secfilings.services.api.athena import lookup_index
 
-from .conftest import TERRAFORM_TABLE, TERRAFORM_VARIABLES, hcl_value, load_hcl, terraform_lookup_table
+from .conftest import TERRAFORM_VARIABLES, hcl_value, load_hcl, terraform_lookup_table
 
 
 def _variable(name: str) -> dict[str, Any]:
@@ -60,4 +60,3 @@ def test_table_created_from_terraform_accepts_the_code(dynamo_table: str, dynamo
     index = lookup_index.DynamoLookupIndex(dynamo_table, dynamodb_client)
     assert index.put_lookup("ledger#1", "filing", {"state": "committed"}, if_absent=True)
     assert index.get_item("ledger#1", "filing") == {"state": "committed"}
-
