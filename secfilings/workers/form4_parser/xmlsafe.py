@@ -76,7 +76,7 @@ def parse_xml(data: bytes) -> Element:
     for element in root.iter():
         tag = element.tag
         if isinstance(tag, str) and tag[0] == "{":
-            element.tag = tag[tag.index("}") + 1 :]
+            element.tag = tag.split("}", 1)[1]
     return root
 
 
