@@ -54,6 +54,16 @@ def _column(parts: Mapping[str, PartCounts], rates: Mapping[str, float], table: 
     }
 
 
+_PLAN_KINDS = {"dynamodb.units": ("dynamodb.read_units", "dynamodb.write_units")}
+
+
+def _main_part(after: Mapping[str, Any], kind: str) -> str | None:
+    kinds = _PLAN_KINDS.get(kind, (kind,))
+    shares = {name: sum(req.get(k, 0.0) for k in kinds) for name, req in after["requests_per_day_by_part"].items()}
+    best = max(shares, key=lambda name: shares[name], default=None)
+    return best if best is not None and shares[best] > 0 else None
+
+
 def _plan_lines(after: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The after column against the plan's after figures, line by line."""
     req = after["requests_per_day"]
@@ -71,7 +81,7 @@ def _plan_lines(after: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
     out = [
         {"kind": kind, "measured_per_day": m, "measured_usd_per_day": mu, "plan_per_day": p,
-         "plan_usd_per_day": pu, "delta_usd_per_day": mu - pu}
+         "plan_usd_per_day": pu, "delta_usd_per_day": mu - pu, "mostly_from": _main_part(after, kind)}
         for kind, m, mu, p, pu in lines
     ]
     return sorted(out, key=lambda line: -abs(line["delta_usd_per_day"]))
@@ -90,6 +100,10 @@ def build_report(
     """The whole report as a JSON-able dict (see the module docstring)."""
     b = _column(before, rates, table)
     a = _column(after, rates, table)
+    for column, parts in ((b, before), (a, after)):
+        column["requests_per_day_by_part"] = {
+            name: {kind: rates[name] * amount for kind, amount in part.counts.items()} for name, part in parts.items()
+        }
     saving = b["usd_per_day"] - a["usd_per_day"]
     report: dict[str, Any] = {
         "prices": table.name,
@@ -125,7 +139,7 @@ def build_report(
 
 
 def _n(value: float) -> str:
-    if value >= 100 or value == 0:
+    if value >= 100 or value == int(value):
         return f"{value:,.0f}"
     return f"{value:,.2f}"
 
@@ -138,7 +152,7 @@ def _bytes(value: float) -> str:
 
 
 def _usd(value: float) -> str:
-    return f"${value:,.2f}"
+    return f"-${-value:,.2f}" if value < -0.005 else f"${abs(value):,.2f}"
 
 
 _ROWS = (
@@ -217,6 +231,7 @@ def _plan_text(report: Mapping[str, Any]) -> list[str]:
         out.append(
             f"    {line['kind']:<15} {_n(line['measured_per_day']):>14}/day {_usd(line['measured_usd_per_day']):>9}"
             f"   plan {_n(line['plan_per_day']):>11}/day {_usd(line['plan_usd_per_day']):>7}   ({line['delta_usd_per_day']:+,.2f} $/day)"
+            + (f" mostly {line['mostly_from']}" if line["mostly_from"] else "")
         )
     out.append(
         f"  note: the plan's after column prices LIST at ${plan['after_implied_list_price'] * 1e6:.2f}/M, "
