@@ -59,9 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if script is not None and not os.path.isfile(script):
         print(f"costguard: {script}: no such script", file=sys.stderr)
         return 2
-    from runtime_guard.hook import install
+    from runtime_guard.hook import install, uninstall
 
     try:
+        if mode is not None or policy is not None:
+            uninstall()  # a guard from start-up (COSTGUARD_RUNTIME): our flags take precedence
         install(policy, mode)
     except PolicyError as exc:
         print(f"costguard: {exc}", file=sys.stderr)
