@@ -8,7 +8,9 @@ tests never see each other's data. boto3 is never patched: it talks HTTP to the 
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import urllib.request
 import uuid
 from pathlib import Path
@@ -35,6 +37,7 @@ def load_hcl(path: Path) -> dict[str, Any]:
         return hcl2.load(handle)
 
 
+@functools.lru_cache(maxsize=1)
 def terraform_lookup_table() -> dict[str, Any]:
     """The ``aws_dynamodb_table`` block of dynamodb_indexes.tf, quotes removed (one level)."""
     resources = load_hcl(TERRAFORM_TABLE)["resource"]
@@ -71,6 +74,7 @@ def moto_endpoint() -> Iterator[str]:
     """``http://127.0.0.1:<port>`` of a moto server running for this test process."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
