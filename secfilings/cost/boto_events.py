@@ -16,6 +16,8 @@ Handlers (they do nothing unless a meter is open):
   ``athena.query`` per accepted StartQueryExecution and, once per query id, ``athena.bytes_scanned``
   from ``Statistics.DataScannedInBytes`` when GetQueryExecution (or the batch form) reports a
   finished query; DynamoDB: read and write units from ``ConsumedCapacity``.
+  Every attempt is also counted as ``calls.<service>.<Operation>`` (not priced), e.g.
+  ``calls.dynamodb.BatchGetItem``.
 * ``before-parameter-build.dynamodb.*`` -- asks DynamoDB for ``ReturnConsumedCapacity=TOTAL``
   (unless the caller asked for something already) so the units are the service's own figures.
   A request that fails its condition (``ConditionalCheckFailedException``) returns no capacity
@@ -77,6 +79,7 @@ def on_response_received(event_name: str = "", parsed_response: Any = None, resp
     service, operation = _split(event_name)
     caller = meter.calling_module(1)
     status = _status(response_dict)
+    meter.record(f"calls.{service}.{operation}", 1, caller)  # unpriced: one per HTTP request
     if service == "s3":
         _count_s3(operation, parsed_response, status, context, caller)
     elif service == "dynamodb":

@@ -46,8 +46,8 @@ def test_nothing_is_counted_without_an_open_meter(moto_endpoint: str) -> None:
     s3.get_object(Bucket="quiet", Key="a")  # no meter open
     with cost_meter() as second:
         s3.list_objects_v2(Bucket="quiet")
-    assert dict(first.counts) == {"s3.PUT": 1, "s3.bytes_in": 1}
-    assert dict(second.counts) == {"s3.LIST": 1}
+    assert dict(first.counts) == {"s3.PUT": 1, "s3.bytes_in": 1, "calls.s3.PutObject": 1}
+    assert dict(second.counts) == {"s3.LIST": 1, "calls.s3.ListObjectsV2": 1}
 
 
 def test_dynamodb_units_come_from_consumed_capacity(moto_endpoint: str) -> None:
