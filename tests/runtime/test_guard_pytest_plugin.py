@@ -1,0 +1,74 @@
+"""The pytest plugin, run the way users run it: ``python -m pytest`` in a project with a policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.conftest import run_python
+from tests.runtime.guard_project import build_project
+
+TESTS = """
+def test_allowed():
+    import acme.scripts.load  # loads the banned module through an allowed importer
+
+
+def test_guarded_cached():
+    import acme.scripts.load
+    import acme.jobs.form_import  # a guarded module, served from sys.modules
+"""
+
+MESSAGE = (
+    "ForbiddenImportError: acme.svc.store.raw is banned in acme.jobs (imported by acme.jobs.form_import; "
+    "import chain: "
+)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = build_project(tmp_path_factory.mktemp("plugin") / "project")
+    with open(root / "pyproject.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    (root / "checks").mkdir()
+    (root / "checks" / "test_acme_uses.py").write_text(TESTS, encoding="utf-8")
+    return root
+
+
+def pytest_run(root: Path, *args: str) -> tuple[int, str]:
+    done = run_python(["-m", "pytest", "-p", "no:cacheprovider", "checks", *args], root)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("import_mode", ["prepend", "importlib"])
+def test_plugin_fails_the_test_with_the_guards_message(project: Path, import_mode: str) -> None:
+    code, output = pytest_run(project, f"--import-mode={import_mode}", "-rf")
+    assert code == 1, output
+    assert "1 failed, 1 passed" in output
+    assert MESSAGE in output
+    assert "FAILED checks/test_acme_uses.py::test_guarded_cached" in output
+    assert "costguard: runtime guard raise (policy " in output  # the report header
+
+
+@pytest.mark.parametrize("switch", [("-p", "no:costguard"), ("--costguard=off",), ("-o", "costguard=off")])
+def test_plugin_turned_off(project: Path, switch: tuple[str, ...]) -> None:
+    code, output = pytest_run(project, *switch)
+    assert code == 0, output
+    assert "2 passed" in output
+
+
+def test_plugin_warn_mode(project: Path) -> None:
+    code, output = pytest_run(project, "--costguard=warn", "-W", "always::runtime_guard.errors.CostguardWarning")
+    assert code == 0, output
+    assert "2 passed, 1 warning" in output
+    assert "CostguardWarning: acme.svc.store.raw is banned in acme.jobs" in output
+
+
+def test_plugin_reports_a_bad_policy_once(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[[tool.costguard.ban]]\nmodule = "x.y"\nwithin = "x"\n', encoding="utf-8")
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_nothing.py").write_text("def test_nothing():\n    pass\n", encoding="utf-8")
+    code, output = pytest_run(tmp_path)
+    assert code == 4, output
+    assert f"ERROR: costguard: {tmp_path / 'pyproject.toml'}: tool.costguard.ban[0].within: expected a list of module names, got str 'x'" in output
+    assert "Traceback" not in output
