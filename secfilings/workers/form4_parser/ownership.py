@@ -19,7 +19,7 @@ from secfilings.model import (
     ReportingOwner,
     normalize_cik,
 )
-from secfilings.workers.form4_parser.xmlsafe import text_of
+from secfilings.workers.form4_parser.xmlsafe import child, text_of
 
 __all__ = ["OWNERSHIP_FORMS", "ParseProblem", "parse_ownership"]
 
@@ -61,11 +61,14 @@ def _number(text: str | None, what: str) -> float | None:
         raise ParseProblem(f"invalid number {text!r} in {what}") from None
 
 
-def _value(parent: Element | None, path: str) -> str | None:
-    """Text of ``<path><value>`` under ``parent`` (the ownership schema wraps values)."""
+def _value(parent: Element | None, tag: str) -> str | None:
+    """Text of ``<tag><value>`` under ``parent`` (the ownership schema wraps values)."""
     if parent is None:
         return None
-    return text_of(parent.find(path + "/value"))
+    wrapper = parent.find(tag)
+    if wrapper is None:
+        return None
+    return text_of(wrapper.find("value"))
 
 
 def _cik(text: str | None, what: str) -> str:
@@ -77,24 +80,36 @@ def _cik(text: str | None, what: str) -> str:
         raise ParseProblem(f"{what}: {error}") from None
 
 
+def _footnote_fields(element: Element) -> dict[Element, str]:
+    """Each ``footnoteId`` under ``element`` -> the tag of the field that cites it."""
+    result: dict[Element, str] = {}
+    if element.find(".//footnoteId") is None:
+        return result
+    for parent in element.iter():
+        for item in parent:
+            if item.tag == "footnoteId":
+                result[item] = parent.tag
+    return result
+
+
 def _row(element: Element, position: int, derivative: bool, transaction: bool) -> OwnershipRow:
     where = f"row {position} ({element.tag})"
     footnote_ids: list[str] = []
     per_field: dict[str, list[str]] = {}
-    for child in element.iter():
-        for note in child.findall("footnoteId"):
-            note_id = note.get("id")
-            if note_id:
-                if note_id not in footnote_ids:
-                    footnote_ids.append(note_id)
-                per_field.setdefault(child.tag, []).append(note_id)
+    parents = _footnote_fields(element)
+    for note in element.iter("footnoteId"):
+        note_id = note.get("id")
+        if note_id:
+            if note_id not in footnote_ids:
+                footnote_ids.append(note_id)
+            per_field.setdefault(parents.get(note, "?"), []).append(note_id)
     code = None
     shares = price = None
     acquired = None
     when = None
     amounts = element.find("transactionAmounts")
     if transaction:
-        code = text_of(element.find("transactionCoding/transactionCode"))
+        code = text_of(child(element, "transactionCoding", "transactionCode"))
         if code is None:
             raise ParseProblem(f"{where}: missing transactionCode")
         when = _date(_value(element, "transactionDate"), f"{where} transactionDate")
@@ -158,8 +173,8 @@ def parse_ownership(
         relationship = owner.find("reportingOwnerRelationship")
         owners.append(
             ReportingOwner(
-                cik=_cik(text_of(owner.find("reportingOwnerId/rptOwnerCik")), "rptOwnerCik"),
-                name=text_of(owner.find("reportingOwnerId/rptOwnerName")) or "",
+                cik=_cik(text_of(child(owner, "reportingOwnerId", "rptOwnerCik")), "rptOwnerCik"),
+                name=text_of(child(owner, "reportingOwnerId", "rptOwnerName")) or "",
                 is_director=_bool(relationship.find("isDirector")) if relationship is not None else False,
                 is_officer=_bool(relationship.find("isOfficer")) if relationship is not None else False,
                 is_ten_percent_owner=(

@@ -13,7 +13,7 @@ from xml.etree.ElementTree import Element
 
 from secfilings.model import FundFiling, FundHolding, InvalidIdentifier, normalize_cik
 from secfilings.workers.form4_parser.ownership import ParseProblem
-from secfilings.workers.form4_parser.xmlsafe import text_of
+from secfilings.workers.form4_parser.xmlsafe import child, text_of
 
 __all__ = ["THIRTEENF_FORMS", "parse_thirteenf", "parse_information_table", "signature_date"]
 
@@ -65,20 +65,20 @@ def parse_information_table(root: Element) -> tuple[FundHolding, ...]:
                 title_of_class=text_of(entry.find("titleOfClass")),
                 cusip=cusip,
                 value=_int(text_of(entry.find("value")), f"{where} value", required=True),
-                shares=_int(text_of(entry.find("shrsOrPrnAmt/sshPrnamt")), f"{where} sshPrnamt", required=True),
-                share_type=text_of(entry.find("shrsOrPrnAmt/sshPrnamtType")) or "SH",
+                shares=_int(text_of(child(entry, "shrsOrPrnAmt", "sshPrnamt")), f"{where} sshPrnamt", required=True),
+                share_type=text_of(child(entry, "shrsOrPrnAmt", "sshPrnamtType")) or "SH",
                 put_call=put_call.capitalize() if put_call else None,
                 investment_discretion=text_of(entry.find("investmentDiscretion")),
-                voting_sole=_int(text_of(entry.find("votingAuthority/Sole")), f"{where} Sole"),
-                voting_shared=_int(text_of(entry.find("votingAuthority/Shared")), f"{where} Shared"),
-                voting_none=_int(text_of(entry.find("votingAuthority/None")), f"{where} None"),
+                voting_sole=_int(text_of(child(entry, "votingAuthority", "Sole")), f"{where} Sole"),
+                voting_shared=_int(text_of(child(entry, "votingAuthority", "Shared")), f"{where} Shared"),
+                voting_none=_int(text_of(child(entry, "votingAuthority", "None")), f"{where} None"),
             )
         )
     return tuple(holdings)
 
 
 def signature_date(primary: Element) -> date | None:
-    return _date(text_of(primary.find("formData/signatureBlock/signatureDate")), "signatureDate")
+    return _date(text_of(child(primary, "formData", "signatureBlock", "signatureDate")), "signatureDate")
 
 
 def parse_thirteenf(
@@ -93,24 +93,24 @@ def parse_thirteenf(
     """Build a :class:`FundFiling` from a primary document and (optionally) its information table."""
     if primary.tag != "edgarSubmission":
         raise ParseProblem(f"not a 13F primary document (root element <{primary.tag}>)")
-    submission_type = text_of(primary.find("headerData/submissionType"))
+    submission_type = text_of(child(primary, "headerData", "submissionType"))
     form = (submission_type or form_type or "").upper()
     if form not in THIRTEENF_FORMS:
         raise ParseProblem(f"submissionType {form!r} is not a 13F form (13F-HR, 13F-NT or an amendment)")
-    cik_text = text_of(primary.find("headerData/filerInfo/filer/credentials/cik"))
+    cik_text = text_of(child(primary, "headerData", "filerInfo", "filer", "credentials", "cik"))
     if cik_text is None:
         raise ParseProblem("missing filer cik")
     try:
         filer_cik = normalize_cik(cik_text)
     except InvalidIdentifier as error:
         raise ParseProblem(f"filer cik: {error}") from None
-    cover = primary.find("formData/coverPage")
+    cover = child(primary, "formData", "coverPage")
     period = _date(
-        text_of(primary.find("headerData/filerInfo/periodOfReport"))
+        text_of(child(primary, "headerData", "filerInfo", "periodOfReport"))
         or (text_of(cover.find("reportCalendarOrQuarter")) if cover is not None else None),
         "periodOfReport",
     )
-    summary = primary.find("formData/summaryPage")
+    summary = child(primary, "formData", "summaryPage")
     holdings = parse_information_table(information_table) if information_table is not None else ()
     is_amendment = form.endswith("/A") or (
         cover is not None and (text_of(cover.find("isAmendment")) or "").lower() in ("true", "1")
@@ -121,7 +121,7 @@ def parse_thirteenf(
         period=period,
         filed=filed,
         filer_cik=filer_cik,
-        filer_name=(text_of(cover.find("filingManager/name")) if cover is not None else None) or "",
+        filer_name=(text_of(child(cover, "filingManager", "name")) if cover is not None else None) or "",
         holdings=holdings,
         table_value_total=_int(
             text_of(summary.find("tableValueTotal")) if summary is not None else None, "tableValueTotal"
@@ -130,7 +130,7 @@ def parse_thirteenf(
             text_of(summary.find("tableEntryTotal")) if summary is not None else None, "tableEntryTotal"
         ),
         is_amendment=is_amendment,
-        amendment_type=text_of(cover.find("amendmentInfo/amendmentType")) if cover is not None else None,
+        amendment_type=text_of(child(cover, "amendmentInfo", "amendmentType")) if cover is not None else None,
         accession_source=accession_source,
         signed=signature_date(primary),
     )

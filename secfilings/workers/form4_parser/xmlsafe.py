@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element, ParseError, XMLParser
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import fromstring
 
-__all__ = ["UnsafeXml", "MalformedXml", "parse_xml", "text_of"]
+__all__ = ["UnsafeXml", "MalformedXml", "parse_xml", "text_of", "child"]
 
 
 class MalformedXml(ValueError):
@@ -73,10 +73,11 @@ def parse_xml(data: bytes) -> Element:
         raise MalformedXml(f"malformed XML: {error}") from None
     except (ValueError, UnicodeError) as error:  # e.g. an encoding expat does not know
         raise MalformedXml(f"malformed XML: {error}") from None
-    for element in root.iter():
-        tag = element.tag
-        if isinstance(tag, str) and tag[0] == "{":
-            element.tag = tag.split("}", 1)[1]
+    if b"xmlns" in data:  # no namespace declaration: no namespaced tag either
+        for element in root.iter():
+            tag = element.tag
+            if isinstance(tag, str) and tag[0] == "{":
+                element.tag = tag.split("}", 1)[1]
     return root
 
 
@@ -86,3 +87,12 @@ def text_of(element: Element | None) -> str | None:
         return None
     text = element.text.strip()
     return text or None
+
+
+def child(element: Element | None, *tags: str) -> Element | None:
+    """``element.find("a/b/c")`` without ElementPath: one C-level ``find`` per step."""
+    for tag in tags:
+        if element is None:
+            return None
+        element = element.find(tag)
+    return element
