@@ -1,0 +1,141 @@
+"""The partition check: delimiter listings (LIST calls counted), problems found, exit status."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secfilings.config import Settings, open_platform
+from secfilings.lake import layout
+from secfilings.meter import cost_meter
+from secfilings.scripts.verify_s3_partitions import main, verify_partitions
+from tests.platform.readside_helpers import bundled_lake, ingest_bundled
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Settings:
+    return bundled_lake(tmp_path / "lake")
+
+
+def _kinds(report: Any) -> set[tuple[str, str]]:
+    return {(p.kind, p.key) for p in report.problems}
+
+
+def test_a_freshly_ingested_lake_is_clean(lake: Settings) -> None:
+    with open_platform(lake) as platform, cost_meter() as meter:
+        report = verify_partitions(platform.store)
+    assert report.ok, report.problems
+    assert report.partitions > 10 and report.objects > 30
+    assert report.list_calls == meter.counts["s3.LIST"]  # every page counted
+    assert report.get_calls == meter.counts["s3.GET"] > 0
+    out = io.StringIO()
+    assert main(["--lake", lake.lake], out=out) == 0
+    assert "no problems" in out.getvalue()
+
+
+def test_keys_only_never_reads_an_object(lake: Settings) -> None:
+    with open_platform(lake) as platform, cost_meter() as meter:
+        report = verify_partitions(platform.store, check_contents=False)
+    assert report.ok and report.get_calls == 0 and meter.counts["s3.GET"] == 0
+    assert report.list_calls == meter.counts["s3.LIST"] > 0
+
+
+def test_objects_outside_the_scheme_are_found(lake: Settings) -> None:
+    root = Path(lake.lake)
+    with open_platform(lake) as platform:
+        store = platform.store
+        store.put("stray.txt", b"x")
+        store.put("raw/form=4/loose.xml", b"<x/>")
+        store.put("raw/form=4/year=2025/month=13/0001127602-25-001055.txt", b"x")
+        store.put("raw/form=4/year=2025/month=02/not-an-accession.xml", b"x")
+        store.put("tables/unknown_table/form=4/year=2025/month=02/a.json", b"{}\n")
+        store.put("misc/notes.md", b"x")
+        store.put("_private/anything.bin", b"x")  # private folders are not checked
+        report = verify_partitions(store)
+    found = _kinds(report)
+    assert ("outside-scheme", "stray.txt") in found
+    assert ("outside-scheme", "raw/form=4/loose.xml") in found
+    assert ("outside-scheme", "raw/form=4/year=2025/month=13/") in found
+    assert ("outside-scheme", "raw/form=4/year=2025/month=02/not-an-accession.xml") in found
+    assert ("outside-scheme", "tables/unknown_table/") in found
+    assert ("outside-scheme", "misc/") in found
+    assert not any("_private" in key for _, key in found)
+    assert root.is_dir()
+    err = io.StringIO()
+    out = io.StringIO()
+    assert main(["--lake", lake.lake, "--json"], out=out, err=err) == 1
+    assert json.loads(out.getvalue())["ok"] is False
+
+
+def test_a_file_whose_rows_disagree_with_its_partition_is_found(lake: Settings) -> None:
+    root = Path(lake.lake)
+    source = next((root / "tables" / "ownership_filings" / "form=4" / "year=2025" / "month=02").glob("*.json"))
+    wrong_month = root / "tables" / "ownership_filings" / "form=4" / "year=2025" / "month=03" / source.name
+    wrong_month.parent.mkdir(parents=True)
+    shutil.copyfile(source, wrong_month)
+    wrong_form = root / "tables" / "ownership_filings" / "form=5" / "year=2025" / "month=02" / source.name
+    wrong_form.parent.mkdir(parents=True)
+    shutil.copyfile(source, wrong_form)
+    renamed = source.with_name("0000000001-25-000001.json")
+    shutil.copyfile(source, renamed)
+    with open_platform(lake) as platform:
+        report = verify_partitions(platform.store)
+    details = {p.key: p.detail for p in report.problems if p.kind == "mismatch"}
+    rel = lambda path: path.relative_to(root).as_posix()  # noqa: E731
+    assert "partition says year=2025/month=03" in details[rel(wrong_month)]
+    assert "partition says form=5" in details[rel(wrong_form)]
+    assert "key says '0000000001-25-000001'" in details[rel(renamed)]
+    assert len(details) == 3
+    with open_platform(lake) as platform:
+        assert not verify_partitions(platform.store, check_contents=False).problems  # names alone look fine
+
+
+def test_a_file_that_is_not_ndjson_is_a_mismatch(lake: Settings) -> None:
+    with open_platform(lake) as platform:
+        key = layout.table_key("fund_filings", "13F-HR", __import__("datetime").date(2024, 1, 5), "0000000002-24-000002")
+        platform.store.put(key, b"this is not json\n")
+        report = verify_partitions(platform.store)
+    assert [(p.kind, p.key) for p in report.problems] == [("mismatch", key)]
+
+
+def test_an_empty_partition_is_found_locally(lake: Settings) -> None:
+    with open_platform(lake) as platform:
+        platform.store.put("tables/fund_holdings/form=13F-HR/year=2019/month=01/_SUCCESS", b"")
+        report = verify_partitions(platform.store)
+    assert _kinds(report) == {("empty-partition", "tables/fund_holdings/form=13F-HR/year=2019/month=01/")}
+
+
+def test_on_s3_listing_is_by_delimiter_and_paginated(aws_settings: Settings, s3_client: Any, s3_bucket: str) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def seen(params: Any = None, **_: Any) -> None:
+        calls.append(dict(params))
+
+    with open_platform(aws_settings) as platform:
+        assert ingest_bundled(platform).new >= 10
+        platform.store.page_size = 2  # small pages: the listing must follow continuation tokens
+        platform.store.client.meta.events.register("before-parameter-build.s3.ListObjectsV2", seen)
+        clean = verify_partitions(platform.store, check_contents=False)
+        s3_client.put_object(Bucket=s3_bucket, Key="lake/raw/form=4/year=2024/month=03/", Body=b"")
+        s3_client.put_object(Bucket=s3_bucket, Key="lake/raw/form=4/2024-stray.xml", Body=b"x")
+        calls.clear()
+        dirty = verify_partitions(platform.store)
+    assert clean.ok, clean.problems
+    assert dirty.list_calls == len(calls) > dirty.partitions
+    assert all(call.get("Delimiter") == "/" and call["MaxKeys"] == 2 for call in calls)
+    assert any("ContinuationToken" in call for call in calls)
+    assert _kinds(dirty) == {
+        ("empty-partition", "raw/form=4/year=2024/month=03/"),
+        ("outside-scheme", "raw/form=4/2024-stray.xml"),
+    }
+
+
+def test_bad_configuration_is_exit_status_2(tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert main(["--lake", "s3://Bad_Bucket/x"], out=io.StringIO(), err=err) == 2
+    assert err.getvalue().count("\n") == 1 and "--lake" in err.getvalue()
