@@ -1,0 +1,145 @@
+"""The ``secfilings`` command line: flags and variables, output for people and --json, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from secfilings.cli import build_parser, main
+from tests.platform.readside_helpers import bundled_lake
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def run(*argv: str, err: io.StringIO | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), err if err is not None else io.StringIO()
+    status = main(list(argv), out=out, err=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return bundled_lake(tmp_path_factory.mktemp("cli") / "lake").lake
+
+
+def test_company_json_shape(lake: str) -> None:
+    status, out, err = run("company", "1640147", "--lake", lake, "--json")
+    assert status == 0 and err == ""
+    answer = json.loads(out)
+    assert answer["cik"] == "0001640147" and answer["name"] == "Snowflake Inc."
+    assert {"accession_number", "form_type", "filed", "period", "reporting_owners", "transactions"} == set(
+        answer["filings"][0]
+    )
+
+
+def test_flags_go_before_or_after_the_subcommand_and_variables_fill_in(lake: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, after, _ = run("fund", "1894188", "--lake", lake, "--json")
+    _, before, _ = run("--lake", lake, "--json", "fund", "1894188")
+    monkeypatch.setenv("SECFILINGS_LAKE", lake)
+    _, from_env, _ = run("fund", "1894188", "--json")
+    assert json.loads(after) == json.loads(before) == json.loads(from_env)
+    assert json.loads(after)["cik"] == "0001894188"
+    # a flag wins over its variable
+    monkeypatch.setenv("SECFILINGS_INDEX_MODE", "bogus")
+    assert run("fund", "1894188", "--index-mode", "off")[0] == 0
+    status, _, err = run("fund", "1894188")
+    assert status == 2 and err.strip().endswith("got 'bogus'") and "SECFILINGS_INDEX_MODE" in err
+
+
+def test_people_output(lake: str) -> None:
+    status, out, _ = run("company", "0001640147", "--lake", lake)
+    assert status == 0
+    assert out.startswith("Snowflake Inc. (CIK 0001640147): 4 filing(s)")
+    status, out, _ = run("fund", "1894188", "--lake", lake)
+    assert "LTS One Management LP (CIK 0001894188), period 2023-09-30: 14 holding(s)" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "needle"),
+    [
+        (("company", "999999"), 3, "company CIK 0000999999: not found"),
+        (("fund", "12"), 3, "fund CIK 0000000012: not found"),
+        (("company", "12ab"), 2, "invalid CIK '12ab'"),
+        (("company", "1", "--batch-size", "0"), 2, "--batch-size"),
+        (("frobnicate",), 2, "invalid choice"),
+        (("company",), 2, "the following arguments are required: CIK"),
+        (("ingest", "x.xml", "--accession", "nope"), 2, "--accession"),
+        (("verify-partitions", "--lake", "ftp://x"), 2, "--lake"),
+    ],
+)
+def test_errors_are_one_line_with_a_documented_status(lake: str, argv: tuple[str, ...], status: int, needle: str) -> None:
+    code, out, err = run(*argv, "--lake", lake) if "--lake" not in argv else run(*argv)
+    assert code == status
+    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+    assert out == ""
+
+
+def test_ingest_reports_new_duplicate_rejected_and_exit_status(tmp_path: Path) -> None:
+    lake = str(tmp_path / "lake")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    source = Path(__file__).resolve().parents[2] / "secfilings" / "data" / "form4"
+    for name in ("0001127602-25-004598.nc", "form4.snow.xml"):
+        (docs / name).write_bytes((source / name).read_bytes())
+    status, out, err = run("ingest", str(docs), "--lake", lake)
+    assert status == 0 and "2 documents: 2 new, 0 duplicate, 0 rejected" in out and err == ""
+    (docs / "broken.xml").write_bytes(b"<ownershipDocument><issuer>")
+    status, out, _ = run("ingest", str(docs), "--lake", lake, "--json")
+    report = json.loads(out)
+    assert status == 1
+    assert (report["new"], report["duplicate"], report["rejected"]) == (0, 2, 1)
+    rejected = [d for d in report["documents"] if d["outcome"] == "rejected"][0]
+    assert rejected["source"].endswith("broken.xml") and rejected["quarantine_key"].startswith("quarantine/")
+
+
+def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "secfilings" / "data" / "form4"
+    terminal = Terminal()
+    assert run("ingest", str(docs), "--lake", str(tmp_path / "a"), err=terminal)[0] == 0
+    assert "ingest: 8/8" in terminal.getvalue()
+    piped = io.StringIO()
+    assert run("ingest", str(docs), "--lake", str(tmp_path / "b"), err=piped)[0] == 0
+    assert piped.getvalue() == ""
+
+
+def test_sync_verify_backfill_subcommands(lake: str) -> None:
+    status, out, _ = run("sync", "--lake", lake, "--json")
+    assert status == 0 and json.loads(out)["window_end"] == "2025-04-30"
+    status, out, _ = run("verify-partitions", "--lake", lake, "--keys-only")
+    assert status == 0 and "no problems" in out and "keys only" in out
+    status, out, _ = run("backfill-index", "--lake", lake, "--json")
+    assert status == 0 and json.loads(out)["added"] == 0
+    Path(lake, "raw", "stray.bin").write_bytes(b"x")
+    try:
+        status, out, _ = run("verify-partitions", "--lake", lake)
+        assert status == 1 and "raw/stray.bin" in out
+    finally:
+        Path(lake, "raw", "stray.bin").unlink()
+
+
+def test_cost_report_arguments() -> None:
+    args = build_parser().parse_args(["cost-report", "--prices", "seed", "--chart", "c.svg", "--json"])
+    assert (args.command, args.prices, args.chart, args.json) == ("cost-report", "seed", "c.svg", True)
+    assert build_parser().parse_args(["cost-report"]).prices == "list"
+
+
+def test_console_script_and_python_m(lake: str) -> None:
+    scripts = {e.name: e.value for e in metadata.entry_points(group="console_scripts")}
+    assert scripts.get("secfilings") == "secfilings.cli:main"
+    env = {**os.environ, "SECFILINGS_LAKE": lake}
+    done = subprocess.run(
+        [sys.executable, "-m", "secfilings", "company", "7536", "--json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["name"] == "ARROW ELECTRONICS, INC."
