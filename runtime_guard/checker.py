@@ -14,17 +14,10 @@ from runtime_guard.policy import Ban, Policy, is_within
 
 __all__ = ["Checker", "TRANSITIVE_ONLY"]
 
-# A truthy marker stored for unguarded importers when the policy has transitive bans: their
-# imports of a banned module are checked against the whole chain of imports in progress.
-TRANSITIVE_ONLY: tuple[Ban, ...] = ()
-
-
-class _TransitiveOnly(tuple):  # type: ignore[type-arg]
-    def __bool__(self) -> bool:
-        return True
-
-
-TRANSITIVE_ONLY = _TransitiveOnly()
+# Stored for unguarded importers when the policy has transitive bans: truthy (a tuple of one
+# ban that matches nothing), so the import wrapper's fast path stays one dict look-up and one
+# truth test; their imports of a transitively banned module are checked against the chain.
+TRANSITIVE_ONLY: tuple[Ban, ...] = (Ban(module="<transitive-only>", within=()),)
 
 
 class Checker:
@@ -36,6 +29,9 @@ class Checker:
         self.bans: tuple[Ban, ...] = policy.bans
         self.banned_modules: tuple[str, ...] = tuple(ban.module for ban in self.bans)
         self.transitive: tuple[Ban, ...] = tuple(ban for ban in self.bans if ban.transitive)
+        # First components of transitively banned modules: an absolute import statement whose
+        # name starts elsewhere cannot reach them, so unguarded importers skip it at once.
+        self.transitive_roots = frozenset(ban.module.partition(".")[0] for ban in self.transitive)
         self.decisions: dict[str, tuple[Ban, ...]] = {}
         self._main_decisions: dict[Any, tuple[Ban, ...]] = {}
         self._reported: set[tuple[str, str]] = set()

@@ -17,7 +17,7 @@ import threading
 from types import FrameType, ModuleType
 from typing import Any, Callable, Mapping, Sequence
 
-from runtime_guard.checker import Checker
+from runtime_guard.checker import TRANSITIVE_ONLY, Checker
 from runtime_guard.config import ENV_CONFIG, ENV_MODE, PolicySource, resolve_mode, resolve_policy
 from runtime_guard.frames import importer_frame, module_name
 from runtime_guard.policy import Policy, PolicyError
@@ -99,6 +99,7 @@ def _make_import_wrapper(checker: Checker, original: Callable[..., ModuleType]) 
     decisions = checker.decisions
     decide = checker.decide
     getframe = sys._getframe
+    transitive_roots = checker.transitive_roots
 
     def __import__(  # noqa: A001 - the name the traceback shows
         name: str,
@@ -114,6 +115,8 @@ def _make_import_wrapper(checker: Checker, original: Callable[..., ModuleType]) 
                 globals = getframe(1).f_globals  # noqa: A001
             bans = decide(globals)
         if bans:
+            if bans is TRANSITIVE_ONLY and not level and name.partition(".")[0] not in transitive_roots:
+                return original(name, globals, locals, fromlist, level)
             frame = getframe(1)
             checker.check(bans, module_name(globals), statement_targets(name, globals, fromlist, level), frame)  # type: ignore[arg-type]
         return original(name, globals, locals, fromlist, level)
