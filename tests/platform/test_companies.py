@@ -137,3 +137,47 @@ def test_on_aws_a_filled_index_serves_lookups_with_no_s3_get_and_no_athena(aws_s
     assert answers[0]["name"] == "Snowflake Inc." and len(answers[0]["filings"]) == 4
     assert meter.counts["s3.GET"] == 0 and meter.counts["athena.query"] == 0
     assert meter.counts["dynamodb.read_units"] >= len(answers)  # counted from DynamoDB's replies
+
+
+_ATHENA_TYPES = {
+    "filed": "date", "period": "date", "transaction_date": "date", "position": "integer",
+    "shares": "double", "price_per_share": "double", "shares_owned_following": "double", "derivative": "boolean",
+}
+
+
+def _athena_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def test_the_athena_fallback_sends_one_parameterised_query_and_answers_like_duckdb(
+    lake: Settings, aws_settings: Settings, athena_results: Any
+) -> None:
+    """moto runs no SQL: the fallback's own query runs on DuckDB, its rows are served by moto as
+    Athena returns them (all text, typed by the column info), and the answers must agree."""
+    from secfilings.services.api.athena.query import COMPANY_FILINGS_SQL
+
+    with open_platform(lake.with_changes(index_mode="off")) as local:
+        rows = local.sql.query(COMPANY_FILINGS_SQL, ["0001640147"])
+        expected = get_company(local, "1640147")
+    names = list(rows[0])
+    athena_results([{
+        "rows": [{"Data": [{"VarCharValue": n} for n in names]}]
+        + [{"Data": [{} if _athena_text(r[n]) is None else {"VarCharValue": _athena_text(r[n])} for n in names]}
+           for r in rows],
+        "column_info": [{"Name": n, "Label": n, "Type": _ATHENA_TYPES.get(n, "varchar"),
+                         "Nullable": "NULLABLE", "CaseSensitive": False} for n in names],
+    }])
+    sent: list[dict[str, Any]] = []
+    with open_platform(aws_settings.with_changes(index_mode="off")) as platform:
+        platform.sql.poll_interval_s = 0.01
+        platform.sql.client.meta.events.register(
+            "before-parameter-build.athena.StartQueryExecution", lambda params, **_: sent.append(dict(params))
+        )
+        answer = get_company(platform, 1640147)
+    assert answer == expected
+    assert len(sent) == 1
+    assert sent[0]["QueryString"] == COMPANY_FILINGS_SQL and sent[0]["ExecutionParameters"] == ["'0001640147'"]

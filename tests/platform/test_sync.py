@@ -174,3 +174,25 @@ def test_sync_fetches_what_the_company_endpoint_answers(lake: Settings) -> None:
     assert sorted(f["accession_number"] for f in fetched.filings) == sorted(
         f["accession_number"] for f in answer["filings"]
     )
+
+
+def test_on_dynamodb_n_filings_cost_ceil_n_over_b_batch_get_items(aws_settings: Settings) -> None:
+    from tests.platform.readside_helpers import ingest_bundled
+
+    calls: list[int] = []
+    with open_platform(aws_settings) as platform:
+        assert ingest_bundled(platform).new >= 10
+        platform.index.client.meta.events.register(
+            "before-parameter-build.dynamodb.BatchGetItem",
+            lambda params, **_: calls.append(sum(len(t["Keys"]) for t in params["RequestItems"].values())),
+        )
+        refs: list[FilingRef] = []
+        # the refs come from the items the writers put (Athena on moto runs no SQL)
+        for cik in ("0001640147", "0000007536", "0000001750", "0000933972", "0000867773"):
+            for item in platform.index.get_lookup(f"company#{cik}"):
+                refs.append(FilingRef(item["accession_number"], cik, item["filed"], item["period"]))
+        with cost_meter() as meter:
+            result = process_insider_filings(platform, refs, 3)
+    assert len(refs) == 8 and len(result.filings) == 8 and result.missing == []
+    assert len(calls) == math.ceil(8 / 3) and max(calls) <= 3
+    assert meter.counts["s3.GET"] == 0 and meter.counts["athena.query"] == 0
