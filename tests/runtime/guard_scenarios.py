@@ -216,6 +216,46 @@ def log_twice() -> Any:
     return [(r.levelname, r.getMessage()) for r in records]
 
 
+@scenario("install_idempotent")
+def install_idempotent() -> Any:
+    import builtins
+
+    import runtime_guard
+    from runtime_guard.hook import GuardFinder
+
+    handles: list[Any] = []
+    threads = [threading.Thread(target=lambda: handles.append(runtime_guard.install())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wrapper = builtins.__import__
+    state = {
+        "same_handle": len({id(h) for h in handles}) == 1 and len(handles) == 8,
+        "finders": sum(isinstance(f, GuardFinder) for f in sys.meta_path),
+        "one_layer": not hasattr(getattr(wrapper, "__costguard_wrapper__", None), "__costguard_wrapper__"),
+        "env": [os.environ.get("COSTGUARD_RUNTIME"), os.environ.get("COSTGUARD_CONFIG")],
+    }
+    with handles[0]:
+        try:
+            import acme.jobs.form_import  # noqa: F401
+        except ForbiddenImportError:
+            state["raised_inside"] = True
+    forget()
+    import acme.scripts.load  # noqa: F401
+    import acme.jobs.form_import  # noqa: F401,F811  (a cache hit: no hook any more)
+
+    state["after_exit"] = {
+        "finders": sum(isinstance(f, GuardFinder) for f in sys.meta_path),
+        "import_restored": not hasattr(builtins.__import__, "__costguard_wrapper__"),
+        "env": [os.environ.get("COSTGUARD_RUNTIME"), os.environ.get("COSTGUARD_CONFIG")],
+    }
+    with runtime_guard.install(mode="warn", inherit=False) as again:
+        state["reinstalled"] = [again.installed, again.mode, os.environ.get("COSTGUARD_RUNTIME")]
+    state["after_second_exit"] = again.installed
+    return state
+
+
 def run(name: str) -> dict[str, Any]:
     forget()
     try:
