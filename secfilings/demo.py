@@ -113,7 +113,8 @@ def _steps(platform: Any, guard: _Guard, out: TextIO, text: bool, summary: dict[
     if text:
         out.write(f"secfilings demo: lake {platform.store.url}, index mode {settings.index_mode}\n")
         out.write(f"  runtime guard {guard.description}\n")
-        out.write(f"  guard check: `{_PROBE}` from {_PROBE_MODULE}: {summary['guard']['probe']}\n\n")
+        out.write(f"  guard check: `{_PROBE}` in a module of secfilings.services:\n")
+        out.write(f"    {summary['guard']['probe']}\n\n")
     yield
 
     before = _lake_counts(platform)
