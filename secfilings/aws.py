@@ -35,6 +35,10 @@ def client(service_name: str, **kwargs: Any) -> Any:
         endpoint = specific or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint:
             kwargs["endpoint_url"] = endpoint
+    # Every client the platform makes can be metered (counts only while a cost meter is open).
+    from secfilings.cost.boto_events import meter_boto3  # noqa: PLC0415
+
+    meter_boto3()
     session = boto3.session.Session()
     if "region_name" not in kwargs and not session.region_name:
         kwargs["region_name"] = os.environ.get("AWS_REGION") or DEFAULT_REGION
