@@ -146,7 +146,8 @@ def _cmd_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for doc in report.documents:
             out.write(f"  {doc.outcome:<9} {doc.source}")
             if doc.outcome == "rejected":
-                out.write(f": {doc.reason} (copy in {doc.quarantine_key})\n")
+                copy = f" (copy in {doc.quarantine_key})" if doc.quarantine_key else ""
+                out.write(f": {doc.reason}{copy}\n")
             else:
                 out.write(f": {doc.form_type} {doc.accession_number}\n")
         out.write(

@@ -126,7 +126,7 @@ def _steps(platform: Any, guard: _Guard, out: TextIO, text: bool, summary: dict[
         for doc in report.documents:
             name = Path(doc.source).relative_to(data).as_posix()
             detail = (
-                f"{doc.reason} (copy in {doc.quarantine_key})"
+                f"{doc.reason}" + (f" (copy in {doc.quarantine_key})" if doc.quarantine_key else "")
                 if doc.outcome == "rejected"
                 else f"Form {doc.form_type} {doc.accession_number}"
             )
