@@ -14,7 +14,7 @@ import os
 import runpy
 import sys
 import threading
-from types import FrameType, ModuleType
+from types import ModuleType
 from typing import Any, Callable, Mapping, Sequence
 
 from runtime_guard.checker import TRANSITIVE_ONLY, Checker
