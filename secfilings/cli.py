@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", parents=[common], help="the main job: ingest the bundled filings and show it all")
     cost = commands.add_parser("cost-report", parents=[common], help="before/after cost of the ban, from counted requests")
     cost.add_argument("--prices", default="list", metavar="list|seed|FILE", help="price table (default list)")
-    cost.add_argument("--chart", metavar="FILE", help="also draw a before/after chart (.png or .svg)")
+    cost.add_argument("--chart", metavar="FILE", help="also draw a before/after chart (an SVG file: name it FILE.svg)")
     return parser
 
 
