@@ -6,7 +6,10 @@ In fresh interpreters, each importing the same set of standard-library modules (
 through one generated module, alternating configurations, median of ``--runs`` runs each:
 
 * no hook;
-* ``runtime_guard.install()`` with a policy banning ``benchpkg.banned`` within ``benchpkg.services``;
+* ``runtime_guard.install()`` with a policy banning ``benchpkg.banned`` within ``benchpkg.services``
+  (no banned module loaded: the guard keeps CPython's own ``__import__``);
+* the same, *armed*: an allowed importer has loaded ``benchpkg.banned``, so cache hits are possible
+  and the guard wraps ``__import__`` (one dict look-up per statement, plus a Python call);
 * ``import-guard`` (PyPI, module ``import_guard``) denying the same module to the same importers.
 
 Then the added nanoseconds per cached ``import json`` statement inside a function (the
@@ -59,8 +62,12 @@ CHILD = textwrap.dedent(
     # them), so the timed import set and its cached modules are the same in all of them.
     import runtime_guard, runtime_guard.hook, import_guard
     start = time.perf_counter_ns()
-    if config == "runtime_guard":
+    if config.startswith("runtime_guard"):
         runtime_guard.install(policy=workdir + "/policy.toml", inherit=False)
+        if config == "runtime_guard armed":
+            # An allowed importer (this script) loads the banned module: from now on a cache hit is
+            # possible, so the guard wraps __import__ (it does not while no banned module is loaded).
+            import benchpkg.banned
     elif config == "import-guard":
         from import_guard import guard
         guard.set_deny_rules({"benchpkg.services": "benchpkg.banned"})
@@ -123,15 +130,18 @@ def main() -> int:
     parser.add_argument("--modules", type=int, default=320)
     args = parser.parse_args()
     modules = stdlib_modules(args.modules)
-    configs = ["no hook", "runtime_guard", "import-guard"]
+    configs = ["no hook", "runtime_guard", "runtime_guard armed", "import-guard"]
     samples: dict[str, list[dict[str, float]]] = {c: [] for c in configs}
     with tempfile.TemporaryDirectory(prefix="costguard-bench-") as workdir:
         Path(workdir, "policy.toml").write_text(POLICY, encoding="utf-8")
         body = "".join(f"import {name}\n" for name in modules)
         body += f"MODULES = {modules!r}\n\ndef cached_json():\n    import json\n"
         Path(workdir, "bench_imports.py").write_text(body, encoding="utf-8")
+        Path(workdir, "benchpkg").mkdir()
+        Path(workdir, "benchpkg", "__init__.py").write_text("", encoding="utf-8")
+        Path(workdir, "benchpkg", "banned.py").write_text("VALUE = 1\n", encoding="utf-8")
         for run in range(args.runs):
-            for config in configs[run % 3 :] + configs[: run % 3]:  # rotate the order: no drift favours one
+            for config in configs[run % len(configs) :] + configs[: run % len(configs)]:  # rotate the order: no drift favours one
                 done = subprocess.run(
                     [sys.executable, "-B", "-c", CHILD, config, workdir],
                     capture_output=True, text=True, env=clean_env(), check=False,
@@ -144,14 +154,14 @@ def main() -> int:
     base_import = statistics.median(s["import_ns"] for s in samples["no hook"])
     base_cached = statistics.median(s["cached_ns"] for s in samples["no hook"])
     print(f"Python {sys.version.split()[0]}, {count} standard-library modules, median of {args.runs} fresh interpreters each")
-    print(f"{'configuration':<16} {'import set (ms)':>16} {'vs no hook':>11} {'setup (ms)':>11} {'cached import json (ns)':>24} {'added (ns)':>11}")
+    print(f"{'configuration':<20} {'import set (ms)':>16} {'vs no hook':>11} {'setup (ms)':>11} {'cached import json (ns)':>24} {'added (ns)':>11}")
     for config in configs:
         import_ns = statistics.median(s["import_ns"] for s in samples[config])
         setup_ns = statistics.median(s["setup_ns"] for s in samples[config])
         cached = statistics.median(s["cached_ns"] for s in samples[config])
         ratio = (import_ns / base_import - 1) * 100
         print(
-            f"{config:<16} {import_ns / 1e6:>16.1f} {ratio:>+10.1f}% {setup_ns / 1e6:>11.1f} {cached:>24.0f} {cached - base_cached:>+11.0f}"
+            f"{config:<20} {import_ns / 1e6:>16.1f} {ratio:>+10.1f}% {setup_ns / 1e6:>11.1f} {cached:>24.0f} {cached - base_cached:>+11.0f}"
         )
     return 0
 

@@ -4,6 +4,12 @@
 
 The fast path of ``builtins.__import__`` is one dictionary look-up on the importer's module
 name; only imports made by guarded modules resolve their target.
+
+The two ``__import__`` wrappers exist only for cache hits, and a cache hit of a banned module
+needs the banned module in ``sys.modules``. So they are armed lazily: at ``install()`` when a
+banned module is already loaded, else the first time the finder sees a banned module being
+loaded (by anyone, allowed importers included) or a protected module executes. A program that
+never loads a banned module keeps CPython's own ``__import__`` and pays nothing per statement.
 """
 
 from __future__ import annotations
@@ -76,12 +82,15 @@ def statement_targets(name: str, namespace: Mapping[str, Any], fromlist: Sequenc
 class GuardFinder:
     """A ``sys.meta_path`` finder that finds nothing: it only checks first loads of banned modules."""
 
-    def __init__(self, checker: Checker) -> None:
+    def __init__(self, checker: Checker, on_banned_load: Callable[[], None] | None = None) -> None:
         self.checker = checker
+        self.on_banned_load = on_banned_load
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         checker = self.checker
         if checker.is_banned(fullname):
+            if self.on_banned_load is not None:
+                self.on_banned_load()  # a banned module is arriving: cache hits become possible
             frame = importer_frame(sys._getframe(1))
             if frame is not None:
                 importer = module_name(frame.f_globals)
@@ -166,6 +175,7 @@ class Guard:
         self._finder: GuardFinder | None = None
         self._patches: list[tuple[Any, str, Any, Any]] = []
         self._saved_env: dict[str, str | None] = {}
+        self.statements_armed = False
 
     @property
     def policy(self) -> Policy:
@@ -180,13 +190,30 @@ class Guard:
         setattr(owner, attribute, wrapper)
         self._patches.append((owner, attribute, original, wrapper))
 
+    def arm_statements(self) -> None:
+        """Wrap ``builtins.__import__`` and ``importlib.__import__`` (idempotent, thread-safe).
+
+        Needed only once a banned module can be served from ``sys.modules``.
+        """
+        if self.statements_armed:
+            return
+        with _lock:
+            if self.statements_armed or not self.installed or self.checker.mode == "off":
+                return
+            checker = self.checker
+            self._patch(builtins, "__import__", _make_import_wrapper(checker, builtins.__import__))
+            self._patch(importlib, "__import__", _make_import_wrapper(checker, importlib.__import__))
+            self.statements_armed = True
+
+    def _banned_module_loaded(self) -> bool:
+        is_banned = self.checker.is_banned
+        return any(is_banned(name) for name in list(sys.modules))
+
     def _activate(self) -> None:
         checker = self.checker
         if checker.mode != "off":
-            self._finder = GuardFinder(checker)
+            self._finder = GuardFinder(checker, self.arm_statements)
             sys.meta_path.insert(0, self._finder)
-            self._patch(builtins, "__import__", _make_import_wrapper(checker, builtins.__import__))
-            self._patch(importlib, "__import__", _make_import_wrapper(checker, importlib.__import__))
             self._patch(importlib, "import_module", _make_import_module_wrapper(checker, importlib.import_module))
             self._patch(runpy, "run_module", _make_run_module_wrapper(checker, runpy.run_module))
         if self.inherit:
@@ -197,6 +224,8 @@ class Guard:
                 self._saved_env[key] = os.environ.get(key)
                 os.environ[key] = value
         self.installed = True
+        if checker.mode != "off" and self._banned_module_loaded():
+            self.arm_statements()
 
     def uninstall(self) -> None:
         """Remove every hook (idempotent). Wrappers something else has wrapped since are disarmed."""
@@ -208,6 +237,7 @@ class Guard:
                 if getattr(owner, attribute) is wrapper:
                     setattr(owner, attribute, original)
             self._patches.clear()
+            self.statements_armed = False
             # Anything still holding a wrapper now passes straight through.
             self.checker.mode = "off"
             self.checker.decisions.clear()

@@ -153,6 +153,9 @@ def protect(
     protection = Protection(module, checker)
     if checker.mode == "off":
         return protection
+    guard = hook.active_guard()
+    if guard is not None and guard.installed:
+        guard.arm_statements()  # the banned module is executing: cache hits are possible from now on
     importer = importer_frame(frame.f_back, exclude=module)
     if importer is not None:
         importer_name = module_name(importer.f_globals)
