@@ -196,3 +196,25 @@ def test_on_dynamodb_n_filings_cost_ceil_n_over_b_batch_get_items(aws_settings: 
     assert len(refs) == 8 and len(result.filings) == 8 and result.missing == []
     assert len(calls) == math.ceil(8 / 3) and max(calls) <= 3
     assert meter.counts["s3.GET"] == 0 and meter.counts["athena.query"] == 0
+
+
+def test_read_only_sync_with_missing_filings_says_so_and_writes_nothing(tmp_path: Path) -> None:
+    import io
+
+    from secfilings.cli import main
+
+    settings = bundled_lake(tmp_path / "lake", index_mode="off")  # an empty index: every filing missing
+    lake = str(tmp_path / "lake")
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["sync", "--lake", lake, "--index-mode", "read-only"], out=out, err=err)
+    assert status == 1
+    assert "missing from the read-only index" in out.getvalue() and "backfill-index" in out.getvalue()
+    with open_platform(settings) as platform:
+        assert platform.store.list("tables/insider_activity/").keys == []
+    out = io.StringIO()
+    assert main(["sync", "--lake", lake, "--index-mode", "read-only", "--json"], out=out, err=err) == 1
+    answer = json.loads(out.getvalue())
+    assert answer["missing"] and answer["key"] is None
+    assert main(["sync", "--lake", lake], out=io.StringIO(), err=err) == 0  # read-fallback completes it
+    with open_platform(settings) as platform:
+        assert len(platform.store.list("tables/insider_activity/").keys) == 1

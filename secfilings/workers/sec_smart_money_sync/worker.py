@@ -243,6 +243,14 @@ def _print(report: SyncReport, out: TextIO) -> None:
             f"  {row['rank']:>4}  {row['issuer_cik']:<10}  {name:<28} {row['buys']:>5} "
             f"{row['sells']:>5} {row['net_shares']:>14,.0f} {row['insiders']:>8}\n"
         )
+    if report.missing:
+        shown = ", ".join(report.missing[:5]) + (", ..." if len(report.missing) > 5 else "")
+        out.write(
+            f"  {report.filings_fetched} filings fetched in {report.fetch_requests} batch request(s); "
+            f"{len(report.missing)} filing(s) missing from the read-only index ({shown}): "
+            "nothing written; run backfill-index\n"
+        )
+        return
     out.write(
         f"  {report.filings_fetched} filings fetched in {report.fetch_requests} batch request(s); "
         f"written to {report.key}\n"
@@ -276,12 +284,14 @@ def run_sync(
     ]
     fetched = process_insider_filings(platform, refs, batch_size)
     issuers = _activity(top, fetched.filings, start, end)
-    key = activity_key(end.isoformat(), days)
-    rows = [
-        {**row, "window_start": start.isoformat(), "window_end": end.isoformat(), "window_days": days}
-        for row in issuers
-    ]
-    platform.store.put(key, "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows).encode())
+    key: str | None = None
+    if not fetched.missing:  # an incomplete answer is never written over a complete one
+        key = activity_key(end.isoformat(), days)
+        rows = [
+            {**row, "window_start": start.isoformat(), "window_end": end.isoformat(), "window_days": days}
+            for row in issuers
+        ]
+        platform.store.put(key, "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows).encode())
     report = SyncReport(
         start.isoformat(),
         end.isoformat(),
