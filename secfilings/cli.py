@@ -29,6 +29,7 @@ EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_BACKEND = 4
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
 # setting name -> (flag, help); each also reads SECFILINGS_<NAME> (secfilings.config.ENV_VARS)
 _SETTING_FLAGS = {
@@ -299,6 +300,21 @@ def _one_line(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
+def _silence(out: TextIO) -> None:
+    """Point a closed stdout at /dev/null so the interpreter's final flush raises nothing."""
+    try:
+        fileno = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fileno)
+    finally:
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit status (see the module docstring)."""
     out = sys.stdout if out is None else out
@@ -317,6 +333,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except KeyboardInterrupt:
         err.write(f"secfilings {args.command}: interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`secfilings company 7536 | head -1`): stop quietly
+        _silence(out)
+        return EXIT_BROKEN_PIPE
     except (SecfilingsError, ImportError, OSError, ValueError) as error:
         status = _exit_status(error)
         err.write(f"secfilings {args.command}: {_one_line(error)}\n")

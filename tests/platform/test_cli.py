@@ -143,3 +143,16 @@ def test_console_script_and_python_m(lake: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["name"] == "ARROW ELECTRONICS, INC."
+
+
+class _ClosedPipe(io.StringIO):
+    """stdout of `secfilings ... | head -1` once head has exited."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_pipe_stops_quietly_with_status_141(lake: str) -> None:
+    err = io.StringIO()
+    assert main(["company", "1640147", "--lake", lake], out=_ClosedPipe(), err=err) == 141
+    assert err.getvalue() == ""
