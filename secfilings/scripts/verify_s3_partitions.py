@@ -13,8 +13,10 @@ listing of every key at once) and reports:
   accession number, window), or that is not NDJSON;
 - ``empty-partition``: a partition folder holding no data (only folder markers such as the S3
   console's ``.../month=02/`` or ``_SUCCESS``, or only empty raw documents); ``empty-object``:
-  a zero-byte raw document beside real ones. A zero-byte table file is a filing with no rows in
-  that table (a Form 3 with no securities, a 13F cover page alone) and is fine.
+  a zero-byte raw document beside real ones, or a zero-byte ``ownership_filings`` /
+  ``fund_filings`` file (the filing's own row is lost). A zero-byte file of the other tables is
+  a filing with no rows in that table (a Form 3 with no securities, a 13F cover page alone) and
+  is fine.
 
 With ``--keys-only`` it lists and never reads an object (LIST calls only); otherwise it reads
 each table file once (one GET each) to compare its rows with its key. It may read objects
@@ -44,6 +46,7 @@ _WINDOW_END_DIR = re.compile(r"^window_end=(\d{4}-\d{2}-\d{2})/$")
 _WINDOW_DAYS_DIR = re.compile(r"^window_days=([1-9]\d{0,4})/$")
 _MARKERS = ("_SUCCESS", "_$folder$")
 ACTIVITY_TABLE = "insider_activity"
+FILING_TABLES = ("ownership_filings", "fund_filings")  # one row per filing: never empty
 
 
 @dataclass(frozen=True)
@@ -185,8 +188,8 @@ class _Walker:
             if parts is None or parts["table"] != table:
                 expected = "<accession>.json" if table else "<accession>.<ext>"
                 self.problem("outside-scheme", key, f"name is not {expected}")
-            elif size == 0 and table is None:
-                empties.append(key)  # a raw document is never empty
+            elif size == 0 and (table is None or table in FILING_TABLES):
+                empties.append(key)  # a raw document or a filing's own row is never empty
             else:
                 data.append((key, parts["accession"]))  # a table file may be empty: no rows
         if not data:

@@ -110,6 +110,25 @@ def test_an_empty_partition_is_found_locally(lake: Settings) -> None:
     assert _kinds(report) == {("empty-partition", "tables/fund_holdings/form=13F-HR/year=2019/month=01/")}
 
 
+def test_a_zero_byte_filing_row_file_is_found_but_an_empty_transactions_file_is_fine(lake: Settings) -> None:
+    root = Path(lake.lake)
+    month = "form=4/year=2025/month=01"
+    filing = f"tables/ownership_filings/{month}/0001127602-25-001055.json"
+    (root / filing).write_bytes(b"")  # the filing's own row lost
+    transactions = f"tables/insider_transactions/{month}/0001127602-25-001055.json"
+    (root / transactions).write_bytes(b"")  # a filing with no transaction rows: allowed
+    second = f"tables/ownership_filings/{month}/0001127602-25-001099.json"
+    (root / second).write_bytes(b"")
+    (root / f"tables/ownership_filings/{month}/0001127602-25-001098.json").write_bytes(
+        (root / "tables/ownership_filings/form=4/year=2025/month=02/0001127602-25-004598.json").read_bytes()
+        .replace(b"0001127602-25-004598", b"0001127602-25-001098").replace(b"2025-02-13", b"2025-01-13")
+    )
+    with open_platform(lake) as platform:
+        for check_contents in (True, False):
+            report = verify_partitions(platform.store, check_contents=check_contents)
+            assert _kinds(report) == {("empty-object", filing), ("empty-object", second)}, report.problems
+
+
 def test_on_s3_listing_is_by_delimiter_and_paginated(aws_settings: Settings, s3_client: Any, s3_bucket: str) -> None:
     calls: list[dict[str, Any]] = []
 
