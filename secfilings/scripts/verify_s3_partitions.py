@@ -4,7 +4,7 @@ It walks the lake with delimiter listings (one ``LIST`` per page at each level, 
 listing of every key at once) and reports:
 
 - ``outside-scheme``: an object or folder that is not where the layout puts things
-  (``raw/form=<form>/year=<YYYY>/month=<MM>/<accession>.<ext>``,
+  (``raw/form=<form>/year=<YYYY>/month=<MM>/<accession>.<xml|txt|nc>``,
   ``tables/<table>/form=.../year=.../month=.../<accession>.json``,
   ``tables/insider_activity/window_end=<date>/window_days=<n>/activity.json``,
   ``quarantine/<yyyy-mm-dd>/...``); top-level names starting with ``_`` or ``.`` (the SQLite
@@ -47,6 +47,7 @@ _WINDOW_DAYS_DIR = re.compile(r"^window_days=([1-9]\d{0,4})/$")
 _MARKERS = ("_SUCCESS", "_$folder$")
 ACTIVITY_TABLE = "insider_activity"
 FILING_TABLES = ("ownership_filings", "fund_filings")  # one row per filing: never empty
+RAW_EXTENSIONS = ("xml", "txt", "nc")  # what the form4 parser stores a raw document as
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,8 @@ class _Walker:
                 continue  # a folder marker (S3 console, Hadoop)
             self.report.objects += 1
             parts = layout.parse_key(key)
-            if parts is None or parts["table"] != table:
-                expected = "<accession>.json" if table else "<accession>.<ext>"
+            if parts is None or parts["table"] != table or (table is None and parts["ext"] not in RAW_EXTENSIONS):
+                expected = "<accession>.json" if table else "<accession>.xml|txt|nc"
                 self.problem("outside-scheme", key, f"name is not {expected}")
             elif size == 0 and (table is None or table in FILING_TABLES):
                 empties.append(key)  # a raw document or a filing's own row is never empty

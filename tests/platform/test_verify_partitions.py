@@ -129,6 +129,18 @@ def test_a_zero_byte_filing_row_file_is_found_but_an_empty_transactions_file_is_
             assert _kinds(report) == {("empty-object", filing), ("empty-object", second)}, report.problems
 
 
+def test_a_raw_document_with_another_extension_is_outside_the_scheme(lake: Settings) -> None:
+    month = Path(lake.lake, "raw/form=4/year=2025/month=01")
+    (month / "0001127602-25-001055.txt.bak").write_bytes(b"an editor's backup")
+    (month / "0001127602-25-001077.exe").write_bytes(b"MZ")
+    with open_platform(lake) as platform:
+        report = verify_partitions(platform.store, check_contents=False)
+    assert _kinds(report) == {
+        ("outside-scheme", "raw/form=4/year=2025/month=01/0001127602-25-001055.txt.bak"),
+        ("outside-scheme", "raw/form=4/year=2025/month=01/0001127602-25-001077.exe"),
+    }
+
+
 def test_on_s3_listing_is_by_delimiter_and_paginated(aws_settings: Settings, s3_client: Any, s3_bucket: str) -> None:
     calls: list[dict[str, Any]] = []
 
