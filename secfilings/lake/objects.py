@@ -11,8 +11,13 @@ billable LIST request.
 
 from __future__ import annotations
 
+import errno
+import itertools
 import os
-import tempfile
+import re
+import secrets
+import socket
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -30,6 +35,9 @@ __all__ = [
 
 DEFAULT_PAGE_SIZE = 1000  # S3's MaxKeys default and maximum
 _TMP_SUFFIX = ".tmp-secfilings"
+TMP_FOLDER = ".tmp"  # a folder lake's in-flight writes: reserved, never listed
+_TMP_NAME = re.compile(r"^(?P<host>[A-Za-z0-9.-]*)-(?P<pid>\d+)-[0-9a-f]+-\d+" + re.escape(_TMP_SUFFIX) + "$")
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 @dataclass
@@ -118,7 +126,16 @@ def _paginate(
 
 
 class LocalObjectStore:
-    """A folder holding the lake: key ``a/b/c.json`` is the file ``<root>/a/b/c.json``."""
+    """A folder holding the lake: key ``a/b/c.json`` is the file ``<root>/a/b/c.json``.
+
+    ``put`` is atomic: the bytes go to a temporary file in ``<root>/.tmp/`` (same filesystem,
+    unique name per process and write), which ``os.replace`` then moves onto the key's file, so
+    a reader (or a listing) sees the old object or the new one, never part of one, and a crash
+    leaves at most an orphan under ``.tmp/``, which listings never show (and which the next
+    process on the same host removes once its writer is gone). ``.tmp`` is reserved: no key may
+    start with it. Durability is the operating system's: there is no fsync (a power cut may lose
+    the latest writes, never expose a partial file under its key).
+    """
 
     def __init__(self, root: str | os.PathLike[str], *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
         if page_size < 1:
@@ -126,30 +143,81 @@ class LocalObjectStore:
         self.root = Path(root).resolve()
         self.page_size = page_size
         self.url = self.root.as_uri()
+        self._root = str(self.root)
+        self._folders: set[str] = set()  # folders known to exist (put creates them once)
+        self._tmp_lock = threading.Lock()
+        self._tmp_pid = -1  # the process the temporary names below belong to (forks get new ones)
+        self._tmp_prefix = ""
+        self._tmp_count = itertools.count()
 
     def __repr__(self) -> str:
         return f"LocalObjectStore({str(self.root)!r})"
 
     def path(self, key: str) -> Path:
         """The file that holds ``key`` (validated; never outside the root)."""
-        return self.root.joinpath(*validate_key(key).split("/"))
+        return Path(self._file(key))
+
+    def _file(self, key: str) -> str:
+        parts = validate_key(key).split("/")
+        if parts[0] == TMP_FOLDER:
+            raise ValueError(f"invalid object key {key!r}: {TMP_FOLDER}/ is reserved for in-flight writes")
+        return os.path.join(self._root, *parts)
+
+    def _temp_file(self) -> str:
+        if self._tmp_pid != os.getpid():  # first write of this process (or of a forked child)
+            with self._tmp_lock:
+                if self._tmp_pid != os.getpid():
+                    folder = os.path.join(self._root, TMP_FOLDER)
+                    os.makedirs(folder, exist_ok=True)
+                    host = _host_tag()
+                    _sweep_orphans(folder, host)
+                    self._tmp_prefix = os.path.join(folder, f"{host}-{os.getpid()}-{secrets.token_hex(4)}-")
+                    self._tmp_count = itertools.count()
+                    self._tmp_pid = os.getpid()
+        return f"{self._tmp_prefix}{next(self._tmp_count)}{_TMP_SUFFIX}"
 
     def put(self, key: str, data: bytes) -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=_TMP_SUFFIX)
+        target = self._file(key)
+        folder = os.path.dirname(target)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
+            self._write_and_move(self._temp_file(), data, target, folder)
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+            # the key's folder is on another filesystem (a mount inside the lake): stage beside it
+            name = os.path.basename(self._temp_file())
+            self._write_and_move(os.path.join(folder, "." + name), data, target, folder)
+        meter.record("s3.PUT")
+        meter.record("s3.bytes_in", len(data))
+
+    def _write_and_move(self, tmp: str, data: bytes, target: str, folder: str) -> None:
+        try:
+            fd = os.open(tmp, _OPEN_FLAGS, 0o600)
+        except FileNotFoundError:  # someone removed the temporary folder: make it again
+            os.makedirs(os.path.dirname(tmp), exist_ok=True)
+            fd = os.open(tmp, _OPEN_FLAGS, 0o600)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+            try:
+                os.replace(tmp, target)
+            except FileNotFoundError:  # the folder was pruned meanwhile (a delete emptied it)
+                self._folders.discard(folder)
+                os.makedirs(folder, exist_ok=True)
+                os.replace(tmp, target)
         except BaseException:
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
             raise
-        meter.record("s3.PUT")
-        meter.record("s3.bytes_in", len(data))
 
     def get(self, key: str) -> bytes:
         target = self.path(key)
@@ -198,11 +266,15 @@ class LocalObjectStore:
     def _walk(self, prefix: str) -> list[tuple[str, int]]:
         # start from the deepest folder the prefix names, to avoid walking the whole lake
         folder_part = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        if folder_part.split("/")[0] == TMP_FOLDER:
+            return []  # in-flight writes are never objects
         start = self.root.joinpath(*folder_part.split("/")) if folder_part else self.root
         if not start.is_dir():
             return []
         found: list[tuple[str, int]] = []
-        for dirpath, _dirnames, filenames in os.walk(start):
+        for dirpath, dirnames, filenames in os.walk(start):
+            if dirpath == self._root and TMP_FOLDER in dirnames:
+                dirnames.remove(TMP_FOLDER)
             rel_dir = os.path.relpath(dirpath, self.root)
             rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
             for name in filenames:
@@ -216,6 +288,38 @@ class LocalObjectStore:
                         continue
                     found.append((key, size))
         return found
+
+
+def _host_tag() -> str:
+    return re.sub(r"[^A-Za-z0-9.-]", "", socket.gethostname())[:40]
+
+
+def _sweep_orphans(folder: str, host: str) -> None:
+    """Remove temporary files left in ``folder`` by dead processes of this host (a crash mid-put)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _TMP_NAME.match(name)
+        if match is None or match.group("host") != host or _pid_alive(int(match.group("pid"))):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 class S3ObjectStore:
