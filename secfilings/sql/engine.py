@@ -151,6 +151,9 @@ class DuckDBEngine:
         root = getattr(store_or_root, "root", store_or_root)
         self.root = Path(root).resolve()
         self._conn = duckdb.connect(database=":memory:")
+        # globs are relative to the lake: a folder named like a pattern ("lake[1]", "a*b") is a
+        # plain folder, never a pattern that fails or matches another lake's files
+        self._conn.execute(f"SET file_search_path = {self._literal(str(self.root))}")
         self._lock = threading.Lock()
         self._columns: dict[str, dict[str, str]] | None = (
             {t: {n: _duck_type(k) for n, k in c.items()} for t, c in columns.items()}
@@ -191,7 +194,7 @@ class DuckDBEngine:
         all_columns = {**own, **partitions}
         select_list = ", ".join(f'"{name}"' for name in all_columns)
         if has_files:
-            glob = (self._table_dir(table) / "**" / "*.json").as_posix()
+            glob = f"tables/{table}/**/*.json"  # relative to file_search_path, the lake
             spec = ", ".join(f"{self._literal(name)}: {self._literal(kind)}" for name, kind in own.items())
             hive = ", ".join(
                 f"{self._literal(name)}: {self._literal(kind)}" for name, kind in partitions.items()

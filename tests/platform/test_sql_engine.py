@@ -233,3 +233,17 @@ def test_athena_service_errors_are_one_line(athena_client: Any) -> None:
 def test_athena_output_location_must_be_s3(athena_client: Any) -> None:
     with pytest.raises(SqlError, match="expected s3://"):
         AthenaEngine(athena_client, output_location="/tmp/results")
+
+
+@pytest.mark.parametrize("name", ["lake[1]", "lake*", "lake?"])
+def test_a_lake_folder_named_like_a_glob_reads_its_own_files_only(tmp_path: Path, name: str) -> None:
+    lake = LocalObjectStore(tmp_path / name)
+    other = LocalObjectStore(tmp_path / "lakeX")  # what "lake*" or "lake?" would match as a pattern
+    _write(lake, "ownership_filings", "4", date(2025, 1, 5), ACC1, [_rows("ownership_filings", accession_number=ACC1)])
+    _write(other, "ownership_filings", "4", date(2025, 1, 6), ACC2, [_rows("ownership_filings", accession_number=ACC2)])
+    engine = DuckDBEngine(lake)
+    try:
+        rows = engine.query("SELECT accession_number FROM ownership_filings")
+    finally:
+        engine.close()
+    assert rows == [{"accession_number": ACC1}]
