@@ -22,8 +22,8 @@ __all__ = [
     "normalize_accession",
 ]
 
-_CIK = re.compile(r"^\d{1,10}$")
-_ACCESSION = re.compile(r"^(\d{10})-?(\d{2})-?(\d{6})$")
+_CIK = re.compile(r"^\d{1,10}$", re.ASCII)  # ASCII digits only: "١٢" is not a CIK
+_ACCESSION = re.compile(r"^(\d{10})-?(\d{2})-?(\d{6})$", re.ASCII)
 
 
 class InvalidIdentifier(SecfilingsError, ValueError):
@@ -34,7 +34,7 @@ def normalize_cik(value: str | int) -> str:
     """``"1640147"``, ``1640147`` or ``"0001640147"`` -> ``"0001640147"``."""
     text = str(value).strip()
     if not _CIK.match(text) or int(text) == 0:
-        raise InvalidIdentifier(f"invalid CIK {str(value)!r}: expected 1 to 10 digits")
+        raise InvalidIdentifier(f"invalid CIK {str(value)!r}: expected 1 to 10 digits 0-9, not all zeros")
     return text.zfill(10)
 
 

@@ -150,7 +150,7 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str]]] = {
 TABLES: tuple[str, ...] = tuple(TABLE_COLUMNS)
 
 # A real accession number or a synthetic content key.
-ACCESSION_KEY = re.compile(r"^(?:\d{10}-\d{2}-\d{6}|sha256-[0-9a-f]{40})$")
+ACCESSION_KEY = re.compile(r"^(?:\d{10}-\d{2}-\d{6}|sha256-[0-9a-f]{40})$", re.ASCII)
 _FORM = re.compile(r"^[0-9A-Z][0-9A-Z-]{0,15}$")
 _EXT = re.compile(r"^[a-z0-9]{1,8}$")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")

@@ -39,11 +39,11 @@ from secfilings.lake import layout
 __all__ = ["Problem", "VerifyReport", "verify_partitions", "main"]
 
 _FORM_DIR = re.compile(r"^form=([0-9A-Z][0-9A-Z-]{0,15})/$")
-_YEAR_DIR = re.compile(r"^year=(\d{4})/$")
-_MONTH_DIR = re.compile(r"^month=(0[1-9]|1[0-2])/$")
-_DAY_DIR = re.compile(r"^(\d{4}-\d{2}-\d{2})/$")
-_WINDOW_END_DIR = re.compile(r"^window_end=(\d{4}-\d{2}-\d{2})/$")
-_WINDOW_DAYS_DIR = re.compile(r"^window_days=([1-9]\d{0,4})/$")
+_YEAR_DIR = re.compile(r"^year=(\d{4})/$", re.ASCII)
+_MONTH_DIR = re.compile(r"^month=(0[1-9]|1[0-2])/$", re.ASCII)
+_DAY_DIR = re.compile(r"^(\d{4}-\d{2}-\d{2})/$", re.ASCII)
+_WINDOW_END_DIR = re.compile(r"^window_end=(\d{4}-\d{2}-\d{2})/$", re.ASCII)
+_WINDOW_DAYS_DIR = re.compile(r"^window_days=([1-9]\d{0,4})/$", re.ASCII)
 _MARKERS = ("_SUCCESS", "_$folder$")
 ACTIVITY_TABLE = "insider_activity"
 FILING_TABLES = ("ownership_filings", "fund_filings")  # one row per filing: never empty

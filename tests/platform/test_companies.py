@@ -74,7 +74,7 @@ def test_cik_with_or_without_leading_zeros(lake: Settings, cik: Any) -> None:
     assert _answer(lake, "read-only", cik)["cik"] == "0001640147"
 
 
-@pytest.mark.parametrize("cik", ["abc", "", "12345678901", "0", "1640147; DROP TABLE x"])
+@pytest.mark.parametrize("cik", ["abc", "", "12345678901", "0", "1640147; DROP TABLE x", "\u0661\u0666\u0664\u0660\u0661\u0664\u0667"])
 def test_invalid_cik_is_refused_before_any_request(lake: Settings, cik: str) -> None:
     with open_platform(lake) as platform, cost_meter() as meter:
         with pytest.raises(InvalidIdentifier, match="invalid CIK"):

@@ -90,3 +90,13 @@ def test_table_columns_have_known_types_and_keys() -> None:
         assert "accession_number" in names
     assert "position" in dict(layout.TABLE_COLUMNS["insider_transactions"])
     assert "position" in dict(layout.TABLE_COLUMNS["fund_holdings"])
+
+
+def test_only_ascii_digits_make_an_accession_number_or_a_key() -> None:
+    arabic_indic = ACC.translate({ord(d): chr(0x0660 + int(d)) for d in "0123456789"})  # "٠٠٠١١٢٧٦٠٢-٢٥-..."
+    assert int(arabic_indic.split("-")[0]) == 1127602  # what \d and int() would let through
+    with pytest.raises(InvalidIdentifier, match="invalid accession number"):
+        normalize_accession(arabic_indic)
+    with pytest.raises(ValueError, match="invalid accession key"):
+        layout.raw_key("4", date(2025, 2, 13), arabic_indic, "xml")
+    assert layout.parse_key(f"raw/form=4/year=2025/month=02/{arabic_indic}.xml") is None
