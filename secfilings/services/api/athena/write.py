@@ -294,12 +294,22 @@ def plan_filing(filing: Filing, raw_ext: str, *, index_mode: str = "read-fallbac
 
 def execute_plan(platform: Any, plan: WritePlan, raw: bytes, *, fail_after: str | None = None) -> None:
     """Run the plan's steps in order (each idempotent)."""
+    write_objects(platform, plan, raw, fail_after=fail_after)
+    write_lookups(platform, plan, fail_after=fail_after)
+
+
+def write_objects(platform: Any, plan: WritePlan, raw: bytes, *, fail_after: str | None = None) -> None:
+    """The plan's lake steps: the raw document, then one NDJSON object per table."""
     store = platform.store
     store.put(plan.raw_key, raw)
     crash_point("raw", fail_after)
     for table, key, payload in plan.tables:
         store.put(key, payload)
         crash_point(f"table:{table}", fail_after)
+
+
+def write_lookups(platform: Any, plan: WritePlan, *, fail_after: str | None = None) -> None:
+    """The plan's index step: its lookup items."""
     for pk, sk, item in plan.lookups:
         platform.index.put_lookup(pk, sk, item)
     crash_point("lookup", fail_after)

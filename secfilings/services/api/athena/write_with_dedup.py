@@ -25,14 +25,16 @@ import socket
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from typing import Any, Literal
 
 from secfilings.services.api.athena.write import (
     Filing,
     InjectedCrash,
     crash_point,
-    execute_plan,
     plan_filing,
+    write_lookups,
+    write_objects,
 )
 
 __all__ = [
@@ -122,9 +124,14 @@ def insert_filing_with_dedup(
                 break
             time.sleep(poll_seconds)
         crash_point("claim", fail_after)
-        execute_plan(platform, plan, raw, fail_after=fail_after)
-        committed = dict(claim, state="committed", committed_at=time.time())
-        index.put_lookup(pk, LEDGER_SK, committed)
+        write_objects(platform, plan, raw, fail_after=fail_after)
+        # lookup items and the commit: one transaction where the index has them (SQLite), so a
+        # crash in between leaves the claim pending and nothing else, as a crash before would
+        transaction = getattr(index, "transaction", None)
+        with transaction() if transaction is not None else nullcontext():
+            write_lookups(platform, plan, fail_after=fail_after)
+            committed = dict(claim, state="committed", committed_at=time.time())
+            index.put_lookup(pk, LEDGER_SK, committed)
         crash_point("commit", fail_after)
         return "new"
     finally:
