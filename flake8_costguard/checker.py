@@ -18,6 +18,7 @@ import argparse
 import ast
 import functools
 import os
+import unicodedata
 from typing import Any, ClassVar, Iterator, Sequence
 
 from flake8.exceptions import ExecutionError
@@ -137,6 +138,8 @@ class CostguardChecker:
             return []
         counts["within"] += 1
         text = "".join(self.lines)
+        if not text.isascii():  # Python reads identifiers NFKC-normalized: so must the mention test
+            text = unicodedata.normalize("NFKC", text)
         leaves = frozenset(ban.leaf for ban in bans if ban.leaf in text)
         if not leaves:
             return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
@@ -75,6 +76,13 @@ class CallForm:
 
 Form = Union[ImportForm, FromImportForm, CallForm]
 
+
+def _identifier(text: str | None) -> str | None:
+    """A name as Python reads it: identifiers are NFKC-normalized (``ｓ3`` is ``s3``); ast does it too."""
+    if text is None or text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text)
+
 # ---------------------------------------------------------------------------------------------
 # libcst
 # ---------------------------------------------------------------------------------------------
@@ -92,13 +100,13 @@ class _CstReader:
     def import_form(self, node: cst.Import) -> ImportForm:
         names = []
         for alias in node.names:
-            dotted = get_full_name_for_node(alias.name)
+            dotted = _identifier(get_full_name_for_node(alias.name))
             if dotted:
                 names.append((dotted, self.pos(alias.name)))
         return ImportForm(names)
 
     def from_import_form(self, node: cst.ImportFrom) -> FromImportForm:
-        module = get_full_name_for_node(node.module) if node.module is not None else None
+        module = _identifier(get_full_name_for_node(node.module)) if node.module is not None else None
         if node.relative:
             module_pos = self.pos(node.relative[0])
         elif node.module is not None:
@@ -110,7 +118,7 @@ class _CstReader:
             names.append(("*", self.pos(node.names)))
         else:
             for alias in node.names:
-                name = get_full_name_for_node(alias.name)
+                name = _identifier(get_full_name_for_node(alias.name))
                 if name:
                     names.append((name, self.pos(alias.name)))
         return FromImportForm(len(node.relative), module, module_pos, names)
