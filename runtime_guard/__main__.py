@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import runpy
 import sys
+from types import TracebackType
 from typing import Sequence
 
 from runtime_guard.policy import RUNTIME_MODES, PolicyError
@@ -50,6 +51,21 @@ def parse(argv: Sequence[str]) -> tuple[str | None, str | None, str | None, str 
     raise UsageError("expected -m module or a script to run")
 
 
+def _not_found(exc: ImportError) -> bool:
+    """True when runpy could not find the module to run (no frame of the program took part)."""
+    from runtime_guard.errors import ForbiddenImportError
+    from runtime_guard.frames import is_machinery_frame
+
+    if isinstance(exc, ForbiddenImportError):
+        return False
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        if not is_machinery_frame(tb.tb_frame):
+            return False
+        tb = tb.tb_next
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         mode, policy, module, script, args = parse(sys.argv[1:] if argv is None else argv)
@@ -70,7 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if module is not None:
         sys.argv = [module, *args]
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        try:
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+        except ImportError as exc:
+            if not _not_found(exc):
+                raise
+            print(f"costguard: {exc}", file=sys.stderr)  # as `python -m`: one line, status 1
+            return 1
     else:
         assert script is not None
         sys.argv = [script, *args]

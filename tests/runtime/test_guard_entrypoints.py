@@ -138,6 +138,19 @@ def test_run_module_under_the_guard_keeps_argv_and_exit_code(acme_root: Path) ->
     assert done.stdout == "argv=['7', '--flag', 'x']\n"
 
 
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [
+        ("acme.nowhere", "No module named acme.nowhere"),
+        ("acme", "No module named acme.__main__; 'acme' is a package and cannot be directly executed"),
+    ],
+)
+def test_run_module_that_cannot_be_found_is_one_line(acme_root: Path, module: str, message: str) -> None:
+    done = run_python(["-m", "runtime_guard", "-m", module], acme_root)
+    assert done.returncode == 1  # as `python -m`
+    assert done.stderr == f"costguard: {message}\n"
+
+
 def test_run_script_under_the_guard(acme_root: Path, tmp_path: Path) -> None:
     script = tmp_path / "job.py"
     script.write_text(f"import sys\nprint(sys.argv)\n{GUARDED_IMPORT}\n", encoding="utf-8")
