@@ -3,10 +3,11 @@
 On in any project whose policy exists (``[tool.costguard]`` in the nearest pyproject.toml from
 the root directory, or ``COSTGUARD_CONFIG``). Off with ``-p no:costguard``,
 ``--costguard=off`` or the ini option ``costguard = off``. The mode is the flag's, else the ini
-option's, else ``COSTGUARD_RUNTIME``'s, else the policy's. Test modules are never guarded (only
-the ``within`` prefixes are), so a test may import the banned module itself; a guarded module
-that reaches it makes the test fail with the guard's message. Children of tests are not
-guarded by the plugin (set ``COSTGUARD_RUNTIME`` for that).
+option's, else ``COSTGUARD_RUNTIME``'s, else the policy's; a guard already on from start-up
+(``COSTGUARD_RUNTIME``) is kept unless the command-line flag asks for another mode. Test
+modules are never guarded (only the ``within`` prefixes are), so a test may import the banned
+module itself; a guarded module that reaches it makes the test fail with the guard's message.
+Children of tests are not guarded by the plugin (set ``COSTGUARD_RUNTIME`` for that).
 """
 
 from __future__ import annotations
@@ -35,15 +36,19 @@ def pytest_addoption(parser: Any) -> None:
 
 
 def pytest_configure(config: Any) -> None:
-    mode = config.getoption("costguard_mode") or (config.getini("costguard") or "").strip() or None
-    if mode == "off":
-        return
+    flag = config.getoption("costguard_mode")
+    mode = flag or (config.getini("costguard") or "").strip() or None
     if mode is not None and mode not in RUNTIME_MODES:
         raise pytest.UsageError(f"costguard ini option: expected one of {', '.join(RUNTIME_MODES)}, got {mode!r}")
     from runtime_guard.hook import active_guard, install
 
-    if active_guard() is not None and active_guard().installed:  # type: ignore[union-attr]
-        return  # already guarded (COSTGUARD_RUNTIME at start-up): leave that guard alone
+    started = active_guard()
+    if started is not None and started.installed:  # guarded at start-up (COSTGUARD_RUNTIME)
+        if flag is None or flag == started.mode:
+            return  # leave that guard alone
+        started.uninstall()  # the command-line flag beats COSTGUARD_RUNTIME
+    if mode == "off":
+        return
     try:
         policy = resolve_policy(start=str(config.rootpath))
         if policy is None:

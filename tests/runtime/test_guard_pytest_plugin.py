@@ -35,8 +35,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def pytest_run(root: Path, *args: str) -> tuple[int, str]:
-    done = run_python(["-m", "pytest", "-p", "no:cacheprovider", "checks", *args], root)
+def pytest_run(root: Path, *args: str, **env: str) -> tuple[int, str]:
+    done = run_python(["-m", "pytest", "-p", "no:cacheprovider", "checks", *args], root, **env)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -55,6 +55,15 @@ def test_plugin_turned_off(project: Path, switch: tuple[str, ...]) -> None:
     code, output = pytest_run(project, *switch)
     assert code == 0, output
     assert "2 passed" in output
+
+
+@pytest.mark.parametrize(("flag", "outcome"), [(None, "1 failed, 1 passed"), ("--costguard=warn", "2 passed"), ("--costguard=off", "2 passed")])
+def test_plugin_flag_beats_the_start_up_guard(project: Path, flag: str | None, outcome: str) -> None:
+    """COSTGUARD_RUNTIME=raise guards pytest from start-up; the command-line flag still wins."""
+    code, output = pytest_run(project, *([flag] if flag else []), COSTGUARD_RUNTIME="raise")
+    assert outcome in output, output
+    assert code == (1 if flag is None else 0), output
+    assert "PytestAssertRewriteWarning" not in output
 
 
 def test_plugin_warn_mode(project: Path) -> None:
