@@ -125,18 +125,36 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            result.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file()
-                    and p.suffix.lower() in INGEST_SUFFIXES
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                )
-            )
+            result.extend(path / rel for rel in sorted(_files_under(str(path)), key=_parts))
         else:
             result.append(path)
     return result
+
+
+def _parts(relative: str) -> list[str]:
+    return relative.split(os.sep)  # Path order: part by part
+
+
+def _files_under(folder: str, prefix: str = "") -> list[str]:
+    """Relative paths of the ingestible files below ``folder``: not hidden, no symlinked folders."""
+    found: list[str] = []
+    try:
+        entries = os.scandir(folder)
+    except OSError:  # unreadable: skipped, as Path.rglob does
+        return found
+    with entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    found.extend(_files_under(entry.path, prefix + name + os.sep))
+                elif os.path.splitext(name)[1].lower() in INGEST_SUFFIXES and entry.is_file():
+                    found.append(prefix + name)
+            except OSError:
+                continue
+    return found
 
 
 def _check_cik(filing: Filing, cik: str | None) -> None:
@@ -230,7 +248,7 @@ def parse_document(
 
 
 def _raw_ext(path_name: str, data: bytes) -> str:
-    suffix = Path(path_name).suffix.lower().lstrip(".")
+    suffix = os.path.splitext(path_name)[1].lower().lstrip(".")
     if suffix in ("xml", "txt", "nc"):
         return suffix
     return "txt" if is_envelope(data) else "xml"
