@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 from secfilings import meter
+from secfilings.fastjson import compact_encoder
 
 __all__ = [
     "TABLE_NAME_DEFAULT",
@@ -86,10 +87,13 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"lookup item value {value!r} ({type(value).__name__}) is not JSON-able")
 
 
+_encode_doc = compact_encoder(ensure_ascii=True, sort_keys=True, default=_json_default)
+
+
 def _encode(pk: str, sk: str, item: Mapping[str, Any]) -> str:
     if not isinstance(item, Mapping):
         raise TypeError(f"lookup item for ({pk!r}, {sk!r}) must be a mapping, got {type(item).__name__}")
-    doc = json.dumps(dict(item), default=_json_default, separators=(",", ":"), sort_keys=True)
+    doc = _encode_doc(item if type(item) is dict else dict(item))
     size = item_size(pk, sk, doc)
     if size > MAX_ITEM_BYTES:
         raise ValueError(

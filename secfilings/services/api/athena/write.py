@@ -23,11 +23,11 @@ Lookup items (skipped when ``settings.index_mode == "off"``):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Union
 
+from secfilings.fastjson import compact_encoder
 from secfilings.lake import layout
 from secfilings.model import FundFiling, OwnershipFiling
 from secfilings.services.api.athena.lookup_index import MAX_ITEM_BYTES
@@ -86,8 +86,7 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_dumps = _ENCODER.encode
+_dumps = compact_encoder()
 
 
 def _ndjson(rows: list[dict[str, Any]]) -> bytes:
