@@ -69,13 +69,20 @@ def _package_of(namespace: Mapping[str, Any]) -> str | None:
 
 
 def statement_targets(name: str, namespace: Mapping[str, Any], fromlist: Sequence[str] | None, level: int) -> list[str]:
-    """The modules an import statement may load: the named one and each ``from`` name under it."""
+    """The modules an import statement may load: the named one and each ``from`` name under it
+    (for ``*``, each name in the package's ``__all__``)."""
     base = _resolve_relative(name, _package_of(namespace), level) if level else name
     if not base:
         return []
     targets = [base]
     if fromlist:
-        targets.extend(f"{base}.{item}" for item in fromlist if isinstance(item, str) and item != "*")
+        for item in fromlist:
+            if item == "*":  # the submodules the package's __all__ names are imported too
+                names = getattr(sys.modules.get(base), "__all__", None)
+                if isinstance(names, (list, tuple)):
+                    targets.extend(f"{base}.{entry}" for entry in names if isinstance(entry, str))
+            elif isinstance(item, str):
+                targets.append(f"{base}.{item}")
     return targets
 
 

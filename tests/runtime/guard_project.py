@@ -37,6 +37,7 @@ FORMS = {
     "import_as": "import acme.svc.store.raw as r",
     "from_pkg": "from acme.svc.store import raw",
     "from_mod": "from acme.svc.store.raw import read",
+    "star": "from acme.svc.store import *",  # acme.svc.store.__all__ names raw
     "submodule": "import acme.svc.store.raw.fast",
     "in_function": "def load():\n    import acme.svc.store.raw\n    return acme.svc.store.raw\n\nload()",
     "import_module": "import importlib\nimportlib.import_module('acme.svc.store.raw')",
@@ -91,7 +92,7 @@ BY_PATH = {
 FILES = {
     "acme/__init__.py": "",
     "acme/svc/__init__.py": "",
-    "acme/svc/store/__init__.py": "",
+    "acme/svc/store/__init__.py": "__all__ = ['raw', 'index']\n",
     "acme/svc/store/raw/__init__.py": textwrap.dedent(
         """\
         from runtime_guard import protect

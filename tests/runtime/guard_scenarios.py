@@ -51,7 +51,7 @@ def importing(module: str, preload: tuple[str, ...] = ()) -> Callable[[], Any]:
 
 
 FORMS = [
-    "import", "import_as", "from_pkg", "from_mod", "submodule", "in_function", "import_module",
+    "import", "import_as", "from_pkg", "from_mod", "star", "submodule", "in_function", "import_module",
     "import_module_relative", "dunder_import", "dunder_import_fromlist", "importlib_dunder_import",
     "importlib_dunder_import_fromlist", "resolve_name", "run_module", "lazy_loader",
 ]

@@ -53,7 +53,9 @@ def test_statement_targets_resolve_relative_and_fromlist() -> None:
     assert statement_targets("", namespace, ["raw"], 1) == ["acme.svc.store", "acme.svc.store.raw"]
     assert statement_targets("raw", namespace, ["read"], 1) == ["acme.svc.store.raw", "acme.svc.store.raw.read"]
     assert statement_targets("x", namespace, None, 2) == ["acme.svc.x"]
-    assert statement_targets("json", namespace, ("*",), 0) == ["json"]
+    import json
+
+    assert statement_targets("json", namespace, ("*",), 0) == ["json", *(f"json.{name}" for name in json.__all__)]
 
 
 def test_mode_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
