@@ -258,17 +258,26 @@ def _fits(pk: str, sk: str, item: dict[str, Any]) -> bool:
     return len(pk) + len(sk) + len(_dumps(item).encode("utf-8")) + 8 <= MAX_ITEM_BYTES
 
 
+def plan_raw_key(filing: Filing, raw_ext: str) -> str:
+    """The raw document's key: the check ``plan_filing`` makes before building any payload.
+
+    Every key of the write (raw and tables) is made of the same form, partition date and
+    accession number, so when this passes, ``plan_filing`` raises no ``ValueError``.
+    """
+    if not isinstance(filing, (OwnershipFiling, FundFiling)):
+        raise TypeError(f"cannot write a {type(filing).__name__}")
+    return layout.raw_key(filing.form_type, partition_date(filing), filing.accession_number, raw_ext)
+
+
 def plan_filing(filing: Filing, raw_ext: str, *, index_mode: str = "read-fallback") -> WritePlan:
     """Every key and payload of the write, validated; raises ``ValueError`` naming the problem."""
+    raw_key = plan_raw_key(filing, raw_ext)
     when = partition_date(filing)
     accession = filing.accession_number
-    raw_key = layout.raw_key(filing.form_type, when, accession, raw_ext)
     if isinstance(filing, OwnershipFiling):
         tables = _ownership_tables(filing, raw_key)
-    elif isinstance(filing, FundFiling):
-        tables = _fund_tables(filing, raw_key)
     else:
-        raise TypeError(f"cannot write a {type(filing).__name__}")
+        tables = _fund_tables(filing, raw_key)
     plan = WritePlan(
         accession=accession,
         raw_key=raw_key,

@@ -33,6 +33,7 @@ from secfilings.services.api.athena.write import (
     InjectedCrash,
     crash_point,
     plan_filing,
+    plan_raw_key,
     write_lookups,
     write_objects,
 )
@@ -97,9 +98,9 @@ def insert_filing_with_dedup(
     poll_seconds: float = 0.02,
 ) -> Literal["new", "duplicate"]:
     """Write ``filing`` once: ``"new"`` if this call wrote it, ``"duplicate"`` if it was there."""
-    plan = plan_filing(filing, raw_ext, index_mode=platform.settings.index_mode)  # validate first
+    raw_key = plan_raw_key(filing, raw_ext)  # validate every key first (payloads come once claimed)
     index = platform.index
-    pk = ledger_pk(plan.accession)
+    pk = ledger_pk(filing.accession_number)
     token = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex}"
     claim = {
         "state": "pending",
@@ -108,7 +109,7 @@ def insert_filing_with_dedup(
         "pid": os.getpid(),
         "claimed_at": time.time(),
         "form_type": filing.form_type,
-        "raw_key": plan.raw_key,
+        "raw_key": raw_key,
     }
     with _in_flight_lock:
         _in_flight.add(token)
@@ -124,6 +125,7 @@ def insert_filing_with_dedup(
                 break
             time.sleep(poll_seconds)
         crash_point("claim", fail_after)
+        plan = plan_filing(filing, raw_ext, index_mode=platform.settings.index_mode)
         write_objects(platform, plan, raw, fail_after=fail_after)
         # lookup items and the commit: one transaction where the index has them (SQLite), so a
         # crash in between leaves the claim pending and nothing else, as a crash before would
