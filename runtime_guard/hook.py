@@ -127,8 +127,13 @@ def _make_import_wrapper(checker: Checker, original: Callable[..., ModuleType]) 
         try:
             bans = decisions[globals["__name__"]]  # type: ignore[index]
         except (KeyError, TypeError):
-            if globals is None:
-                globals = getframe(1).f_globals  # noqa: A001
+            if not isinstance(globals, dict):  # None (or not a dict): the calling module is the importer
+                caller = getframe(1).f_globals
+                bans = decide(caller)
+                if bans:
+                    targets = statement_targets(name, caller, fromlist, level)
+                    checker.check(bans, module_name(caller), targets, getframe(1))
+                return original(name, globals, locals, fromlist, level)  # CPython's own answer for these globals
             bans = decide(globals)
         if bans:
             if bans is TRANSITIVE_ONLY and not level and name.partition(".")[0] not in transitive_roots:

@@ -11,7 +11,7 @@ import pytest
 from runtime_guard import CostguardWarning, ForbiddenImportError
 from runtime_guard.checker import Checker
 from runtime_guard.config import resolve_mode
-from runtime_guard.hook import statement_targets
+from runtime_guard.hook import _make_import_wrapper, statement_targets
 from runtime_guard.importtime import forbidden_paths, parse_importtime
 from runtime_guard.policy import Ban, Policy, PolicyError, RuntimeSettings
 
@@ -56,6 +56,23 @@ def test_statement_targets_resolve_relative_and_fromlist() -> None:
     import json
 
     assert statement_targets("json", namespace, ("*",), 0) == ["json", *(f"json.{name}" for name in json.__all__)]
+
+
+def test_import_wrapper_without_usable_globals_behaves_like_cpython() -> None:
+    import builtins
+    import json
+
+    wrapper = _make_import_wrapper(Checker(POLICY, "raise"), builtins.__import__)
+    assert wrapper("json", 5) is json  # CPython ignores globals for an absolute import
+    for args in ((None, None, ["x"], 1), (5, None, ["x"], 1)):
+        with pytest.raises(Exception) as expected:
+            builtins.__import__("", *args)
+        with pytest.raises(type(expected.value)):
+            wrapper("", *args)  # not resolved against the caller's package
+    namespace = {"__name__": "acme.jobs.x", "wrapper": wrapper}
+    with pytest.raises(ForbiddenImportError) as caught:
+        exec("wrapper('acme.svc.raw', None)", namespace)  # no globals given: the caller is the importer
+    assert caught.value.importer == "acme.jobs.x"
 
 
 def test_mode_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
