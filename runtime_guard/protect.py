@@ -94,7 +94,10 @@ def _banned_name(names: list[str], policy: Policy) -> str | None:
 
 
 def _policy_for(names: list[str], file: str | None, policy: Policy | str | os.PathLike[str] | None) -> Policy | None:
-    """The policy that bans one of ``names``: explicit, COSTGUARD_CONFIG, the cwd's, the file's."""
+    """The policy that bans one of ``names``: explicit, COSTGUARD_CONFIG, the cwd's, the file's.
+
+    A bad policy file is an error only when no other candidate bans the module.
+    """
     if isinstance(policy, Policy):
         return policy
     if policy is not None:
@@ -102,12 +105,19 @@ def _policy_for(names: list[str], file: str | None, policy: Policy | str | os.Pa
     configured = os.environ.get("COSTGUARD_CONFIG")
     if configured:
         return load_policy(configured)
+    problem: PolicyError | None = None
     for start in (os.getcwd(), file):
         if not start:
             continue
-        found = policy_near(start)
+        try:
+            found = policy_near(start)
+        except PolicyError as exc:  # e.g. an unrelated project's broken pyproject.toml in the cwd
+            problem = problem or exc
+            continue
         if found is not None and _banned_name(names, found) is not None:
             return found
+    if problem is not None:
+        raise problem
     return None
 
 

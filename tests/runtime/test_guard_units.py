@@ -75,6 +75,26 @@ def test_import_wrapper_without_usable_globals_behaves_like_cpython() -> None:
     assert caught.value.importer == "acme.jobs.x"
 
 
+def test_protect_skips_a_broken_pyproject_in_the_cwd_when_its_own_policy_bans_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime_guard.protect import _policy_for
+
+    project = tmp_path / "project"
+    (project / "acme" / "svc").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[[tool.costguard.ban]]\nmodule = "acme.svc.raw"\nwithin = ["acme.jobs"]\n', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "pyproject.toml").write_text("not = = toml\n", encoding="utf-8")
+    monkeypatch.delenv("COSTGUARD_CONFIG", raising=False)
+    monkeypatch.chdir(elsewhere)
+    raw = str(project / "acme" / "svc" / "raw.py")
+    found = _policy_for(["acme.svc.raw"], raw, None)
+    assert found is not None and found.source == project / "pyproject.toml"
+    with pytest.raises(PolicyError, match="not valid TOML"):  # nothing else bans it: the error stands
+        _policy_for(["acme.svc.other"], raw, None)
+
+
 def test_mode_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COSTGUARD_RUNTIME", raising=False)
     assert resolve_mode(None, POLICY) == "warn"
