@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import ast
-import functools
 import os
 import unicodedata
 from typing import Any, ClassVar, Iterator, Sequence
 
 from flake8.exceptions import ExecutionError
 
-from runtime_guard.policy import Ban, Policy, PolicyError, find_pyproject, load_policy, load_policy_for
+from runtime_guard.policy import Ban, Policy, PolicyError, find_pyproject, load_policy, load_policy_for, module_name_for_path
 
 from . import __version__
 from .rules import find_violations, scan_candidates
@@ -37,32 +36,10 @@ class InvalidPolicy(ExecutionError):
     """A policy flake8 cannot run with: flake8 prints this one line and exits with status 1."""
 
 
-@functools.lru_cache(maxsize=4096)
-def _package_of_directory(directory: str) -> str:
-    """The dotted package a directory is ('' when it has no ``__init__.py``)."""
-    if not os.path.isfile(os.path.join(directory, "__init__.py")):
-        return ""
-    name = os.path.basename(directory)
-    if not name.isidentifier():
-        return ""
-    parent = os.path.dirname(directory)
-    outer = _package_of_directory(parent) if parent != directory else ""
-    return f"{outer}.{name}" if outer else name
-
-
 def module_of_file(filename: str) -> tuple[str, bool]:
-    """(dotted module name, is a package ``__init__``) of a source file path."""
-    path = os.path.abspath(filename)
-    directory, base = os.path.split(path)
-    stem = base
-    for suffix in (".pyi", ".py", ".pyw"):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
-    package = _package_of_directory(directory)
-    if stem == "__init__":
-        return (package or os.path.basename(directory)), True
-    return (f"{package}.{stem}" if package else stem), False
+    """(dotted module name, is a package ``__init__``) of a source file path (the policy's rule)."""
+    stem = os.path.basename(filename).partition(".")[0]
+    return module_name_for_path(filename), stem == "__init__"
 
 
 class CostguardChecker:

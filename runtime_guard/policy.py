@@ -25,6 +25,7 @@ never ``a.bc``.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -365,26 +366,33 @@ def load_policy_for(start: str | os.PathLike[str]) -> Policy | None:
     return load_policy(pyproject, required=False)
 
 
+@functools.lru_cache(maxsize=4096)
+def package_of_directory(directory: str) -> str:
+    """The dotted package a directory is, from the ``__init__.py`` files ('' when it is none)."""
+    if not os.path.isfile(os.path.join(directory, "__init__.py")):
+        return ""
+    name = os.path.basename(directory)
+    if not name.isidentifier():
+        return ""
+    parent = os.path.dirname(directory)
+    outer = package_of_directory(parent) if parent != directory else ""
+    return f"{outer}.{name}" if outer else name
+
+
 def module_name_for_path(path: str | os.PathLike[str]) -> str:
     """The dotted module name of a source file, from the ``__init__.py`` files above it.
 
     ``pkg/sub/mod.py`` with ``pkg/__init__.py`` and ``pkg/sub/__init__.py`` is ``pkg.sub.mod``;
     ``pkg/sub/__init__.py`` is ``pkg.sub``; a file in a folder without ``__init__.py`` is its
-    bare stem.
+    bare stem. The lint and the guard both name modules with this one function.
     """
-    file_path = Path(os.path.abspath(path))
-    stem = file_path.name
+    directory, base = os.path.split(os.path.abspath(path))
+    stem = base
     for suffix in (".pyi", ".py", ".pyw"):
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
             break
-    parts = [] if stem == "__init__" else [stem]
-    directory = file_path.parent
-    while (directory / "__init__.py").is_file() and directory.name.isidentifier():
-        parts.append(directory.name)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    if not parts:  # an __init__.py outside any package folder
-        parts.append(file_path.parent.name)
-    return ".".join(reversed(parts))
+    package = package_of_directory(directory)
+    if stem == "__init__":
+        return package or os.path.basename(directory)
+    return f"{package}.{stem}" if package else stem
