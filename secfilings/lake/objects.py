@@ -64,8 +64,14 @@ class ObjectStore(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+# segments of plain characters, none starting with a dot: safe without the checks below
+_PLAIN_KEY = re.compile(r"[\w=+,@-][\w.=+,@-]*(?:/[\w=+,@-][\w.=+,@-]*)*", re.ASCII)
+
+
 def validate_key(key: str) -> str:
     """Return ``key`` if it is a safe relative key, else raise ``ValueError`` naming it."""
+    if type(key) is str and _PLAIN_KEY.fullmatch(key):
+        return key
     if not isinstance(key, str) or not key:
         raise ValueError(f"invalid object key {key!r}: empty")
     if "\x00" in key:

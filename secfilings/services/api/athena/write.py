@@ -202,7 +202,9 @@ def _ownership_tables(filing: OwnershipFiling, raw_key: str) -> dict[str, list[d
             "underlying_shares": row.underlying_shares,
             "exercise_price": row.exercise_price,
             "footnote_ids": ",".join(row.footnote_ids) or None,
-            "field_footnotes": _dumps({name: list(ids) for name, ids in row.field_footnotes}),
+            "field_footnotes": (
+                _dumps({name: list(ids) for name, ids in row.field_footnotes}) if row.field_footnotes else "{}"
+            ),
         }
         for row in filing.rows
     ]
