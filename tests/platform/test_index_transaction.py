@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,37 @@ def test_a_crash_between_lookup_and_commit_leaves_only_the_pending_claim(tmp_pat
         assert insert_filing_with_dedup(platform, filing, raw, "xml") == "new"
         assert platform.index.get_item(*rows[0])["state"] == "committed"
         assert len(_rows(platform.index.path)) == 2
+
+
+def test_writers_take_turns_on_the_queue_file(tmp_path: Path) -> None:
+    fcntl = pytest.importorskip("fcntl")  # POSIX only; elsewhere SQLite's busy handler alone
+    index = SqliteLookupIndex(tmp_path / "index.sqlite")
+    other = os.open(f"{index.path}.writers", os.O_RDWR)  # another writer's handle on the queue
+    fcntl.flock(other, fcntl.LOCK_EX)
+    done = threading.Event()
+
+    def write() -> None:
+        index.put_lookup("a", "1", {"x": 1})
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert not done.wait(0.3)  # waits for its turn
+    assert _rows(index.path) == []
+    fcntl.flock(other, fcntl.LOCK_UN)
+    writer.join(30)
+    assert done.is_set() and _rows(index.path) == [("a", "1")]
+    os.close(other)
+    index.close()
+
+
+def test_a_queue_held_too_long_is_passed_by(tmp_path: Path) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    index = SqliteLookupIndex(tmp_path / "index.sqlite", busy_timeout_s=0.2)
+    other = os.open(f"{index.path}.writers", os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)  # a stuck writer that never lets go
+    with index.transaction():  # goes on after busy_timeout_s: SQLite's own lock is free
+        index.put_lookup("a", "1", {"x": 1})
+    assert _rows(index.path) == [("a", "1")]
+    os.close(other)
+    index.close()
