@@ -295,6 +295,29 @@ def _exit_status(error: BaseException) -> int:
     return EXIT_BACKEND
 
 
+_DYNAMODB_OPERATIONS = frozenset({"PutItem", "GetItem", "Query", "BatchGetItem", "DeleteItem", "UpdateItem"})
+
+
+def _backend_message(error: BaseException, args: argparse.Namespace) -> str:
+    """One line for a backend's error, naming the AWS resource when AWS says it is missing."""
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    operation = getattr(error, "operation_name", None)
+    if code in ("ResourceNotFoundException", "NoSuchBucket"):
+        try:
+            settings = _settings(args)
+        except Exception:  # noqa: BLE001 - fall back to AWS's own words
+            settings = None
+        if settings is not None and code == "ResourceNotFoundException" and operation in _DYNAMODB_OPERATIONS:
+            return (
+                f"DynamoDB table {settings.index_table!r} not found (--index-table / SECFILINGS_INDEX_TABLE; "
+                "create it from infra/terraform/dynamodb_indexes.tf)"
+            )
+        if settings is not None and code == "NoSuchBucket":
+            return f"the bucket of the lake {settings.lake!r} does not exist (--lake / SECFILINGS_LAKE)"
+    return f"{type(error).__name__}: {_one_line(error)}"
+
+
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
@@ -341,5 +364,5 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         err.write(f"secfilings {args.command}: {_one_line(error)}\n")
         return status
     except Exception as error:  # a backend's own error (botocore, duckdb): one line, no traceback
-        err.write(f"secfilings {args.command}: {type(error).__name__}: {_one_line(error)}\n")
+        err.write(f"secfilings {args.command}: {_backend_message(error, args)}\n")
         return EXIT_BACKEND

@@ -156,3 +156,21 @@ def test_a_closed_pipe_stops_quietly_with_status_141(lake: str) -> None:
     err = io.StringIO()
     assert main(["company", "1640147", "--lake", lake], out=_ClosedPipe(), err=err) == 141
     assert err.getvalue() == ""
+
+
+def test_missing_aws_resources_are_named(aws_env: str, s3_bucket: str) -> None:
+    # moto server: the bucket exists but the DynamoDB table does not; then neither does the bucket.
+    missing_table = "lookup-index-missing"
+    status, _, err = run("--lake", f"s3://{s3_bucket}/lake", "--index-table", missing_table,
+                         "--athena-output", f"s3://{s3_bucket}/athena/", "company", "1640147")
+    assert status == 4
+    assert err.strip() == (
+        f"secfilings company: DynamoDB table {missing_table!r} not found (--index-table / SECFILINGS_INDEX_TABLE; "
+        "create it from infra/terraform/dynamodb_indexes.tf)"
+    )
+    status, _, err = run("--lake", "s3://no-such-bucket-costguard/lake", "verify-partitions")
+    assert status == 4
+    assert err.strip() == (
+        "secfilings verify-partitions: the bucket of the lake 's3://no-such-bucket-costguard/lake' does not exist "
+        "(--lake / SECFILINGS_LAKE)"
+    )

@@ -178,3 +178,13 @@ def test_ingest_into_an_s3_lake(aws_platform: Any) -> None:
     assert ingest_paths(aws_platform, [FORM4_DIR / "0001127602-25-001055.txt"]).duplicate == 1
     [item] = aws_platform.index.get_lookup("company#0000001750")
     assert item["transactions"][0]["code"] == "S" and item["filed"] == "2025-01-10"
+
+
+def test_a_file_name_in_non_ascii_digits_is_not_an_accession(local_platform: Any, tmp_path: Path) -> None:
+    # Arabic-Indic digits match \d in Unicode regexes; an accession number is ASCII digits only,
+    # so such a name falls back to the content key instead of being rejected or stored as is.
+    odd = tmp_path / "\u0660\u0660\u0660\u0661\u0661\u0662\u0667\u0666\u0660\u0662-\u0662\u0662-\u0660\u0660\u0660\u0661\u0662\u0663.xml"
+    shutil.copy(FORM4_DIR / "form5.snow.xml", odd)
+    report = ingest_paths(local_platform, [odd])
+    assert report.documents[0].outcome == "new"
+    assert report.documents[0].accession_number == content_accession(odd.read_bytes())

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 INGEST_SUFFIXES = (".xml", ".txt", ".nc")  # what a folder contributes (files named outright: any)
-_ACCESSION_IN_NAME = re.compile(r"(?<!\d)(\d{10})-?(\d{2})-?(\d{6})(?!\d)")
+_ACCESSION_IN_NAME = re.compile(r"(?<!\d)(\d{10})-?(\d{2})-?(\d{6})(?!\d)", re.ASCII)
 
 Filing = Union[OwnershipFiling, FundFiling]
 Outcome = Literal["new", "duplicate", "rejected"]
