@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from typing import Any, Mapping, Sequence, TextIO
 
 from secfilings.services.api.athena.companies import company_pk, company_sk
+from secfilings.services.api.athena.read_through import INDEX_READ_MODES
 from secfilings.services.api.athena.query import (
     TOP_COMPANIES_SQL,
     WINDOW_FILINGS_SQL,
@@ -116,7 +117,7 @@ def process_insider_filings(
     plain = [a for a in wanted if not isinstance(a, FilingRef)]
     by_accession: dict[str, dict[str, Any]] = {}
     to_sql: list[str] = [str(a) for a in plain]
-    if mode in ("read-fallback", "read-only") and refs:
+    if mode in INDEX_READ_MODES and refs:
         missed: list[FilingRef] = []
         for chunk in _chunks(refs, size):
             hits = platform.index.batch_get_lookup([ref.key for ref in chunk])

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 
 from secfilings.model import normalize_cik
 from secfilings.services.api.athena.query import COMPANY_FILINGS_SQL, filing_entries
+from secfilings.services.api.athena.read_through import read_through
 
 __all__ = ["get_company", "company_pk", "company_sk", "company_answer", "FILING_KEYS", "TRANSACTION_KEYS"]
 
@@ -80,16 +81,9 @@ def company_answer(cik10: str, entries: Iterable[Mapping[str, Any]]) -> dict[str
 def get_company(platform: Any, cik: str | int) -> dict[str, Any] | None:
     """The company answer for ``cik`` (with or without leading zeros), or None if unknown."""
     cik10 = normalize_cik(cik)
-    mode = platform.settings.index_mode
-    pk = company_pk(cik10)
-    if mode in ("read-fallback", "read-only"):
-        items = platform.index.get_lookup(pk)
-        if items:
-            return company_answer(cik10, items)
-        if mode == "read-only":
-            return None
-    entries = filing_entries(platform.sql.query(COMPANY_FILINGS_SQL, [cik10]))
-    if mode == "read-fallback":
-        for entry in entries:
-            platform.index.put_lookup(pk, company_sk(entry), entry, if_absent=True)
-    return company_answer(cik10, entries)
+
+    def from_sql() -> tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
+        entries = filing_entries(platform.sql.query(COMPANY_FILINGS_SQL, [cik10]))
+        return company_answer(cik10, entries), [(company_sk(entry), entry) for entry in entries]
+
+    return read_through(platform, company_pk(cik10), lambda items: company_answer(cik10, items), from_sql)

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from secfilings.model import normalize_cik
 from secfilings.services.api.athena.query import FUND_LATEST_SQL, fund_answer
+from secfilings.services.api.athena.read_through import read_through
 
 __all__ = ["get_fund", "fund_pk", "fund_sk", "fund_from_items", "HOLDING_KEYS"]
 
@@ -46,17 +47,11 @@ def fund_from_items(cik10: str, items: Iterable[Mapping[str, Any]]) -> dict[str,
 def get_fund(platform: Any, cik: str | int) -> dict[str, Any] | None:
     """The fund answer for ``cik`` (with or without leading zeros), or None if unknown."""
     cik10 = normalize_cik(cik)
-    mode = platform.settings.index_mode
-    pk = fund_pk(cik10)
-    if mode in ("read-fallback", "read-only"):
-        items = platform.index.get_lookup(pk)
-        if items:
-            return fund_from_items(cik10, items)
-        if mode == "read-only":
-            return None
-    item = fund_answer(platform.sql.query(FUND_LATEST_SQL, [cik10]))
-    if item is None:
-        return None
-    if mode == "read-fallback":
-        platform.index.put_lookup(pk, fund_sk(item), item, if_absent=True)
-    return _answer(cik10, item)
+
+    def from_sql() -> tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
+        item = fund_answer(platform.sql.query(FUND_LATEST_SQL, [cik10]))
+        if item is None:
+            return None, []
+        return _answer(cik10, item), [(fund_sk(item), item)]
+
+    return read_through(platform, fund_pk(cik10), lambda items: fund_from_items(cik10, items), from_sql)

@@ -1,0 +1,40 @@
+"""The roll-out stages of the lookup index, in one place for every endpoint.
+
+``--index-mode``: ``off`` and ``write`` read SQL only; ``read-fallback`` reads the index first
+and, on a miss, answers from SQL and back-fills the index; ``read-only`` reads the index only (a
+miss is "not found", never a query).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+
+__all__ = ["INDEX_READ_MODES", "read_through"]
+
+INDEX_READ_MODES = ("read-fallback", "read-only")
+
+Answer = TypeVar("Answer")
+
+
+def read_through(
+    platform: Any,
+    pk: str,
+    from_items: Callable[[Sequence[Mapping[str, Any]]], Answer | None],
+    from_sql: Callable[[], tuple[Answer | None, Iterable[tuple[str, Mapping[str, Any]]]]],
+) -> Answer | None:
+    """Answer from the index items under ``pk``, or from ``from_sql()`` as the mode says.
+
+    ``from_sql`` returns the answer and the ``(sk, item)`` pairs to back-fill on a miss.
+    """
+    mode = platform.settings.index_mode
+    if mode in INDEX_READ_MODES:
+        items = platform.index.get_lookup(pk)
+        if items:
+            return from_items(items)
+        if mode == "read-only":
+            return None
+    answer, backfill = from_sql()
+    if mode == "read-fallback":
+        for sk, item in backfill:
+            platform.index.put_lookup(pk, sk, item, if_absent=True)
+    return answer
