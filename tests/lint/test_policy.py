@@ -119,4 +119,5 @@ def test_nearest_pyproject_and_module_names(tmp_path: Path) -> None:
     inner = tmp_path / "inner"
     inner.mkdir()
     write(inner, "[project]\nname = 'x'\n")
-    assert load_policy_for(inner) is None
+    # a nested sub-project without [tool.costguard] is passed over, as ruff does for [tool.ruff]
+    assert load_policy_for(inner).bans[0].module == "a.b.c"  # type: ignore[union-attr]
