@@ -17,12 +17,22 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import sys
 import unicodedata
-from typing import Any, ClassVar, Iterator, Sequence
+from typing import Any, ClassVar, Iterator, NoReturn, Sequence
 
 from flake8.exceptions import ExecutionError
 
-from runtime_guard.policy import Ban, Policy, PolicyError, find_pyproject, load_policy, load_policy_for, module_name_for_path
+from runtime_guard.policy import (
+    Ban,
+    Policy,
+    PolicyError,
+    find_policy_file,
+    load_policy,
+    load_policy_for,
+    module_name_for_path,
+    policy_warnings,
+)
 
 from . import __version__
 from .rules import find_violations, scan_candidates
@@ -33,13 +43,52 @@ STAGES = ("files", "within", "mentions", "candidates", "exact", "libcst")
 
 
 class InvalidPolicy(ExecutionError):
-    """A policy flake8 cannot run with: flake8 prints this one line and exits with status 1."""
+    """A policy flake8 cannot run with (kept for callers that catch it; flake8 itself is stopped
+    by :func:`stop_on_policy_error`)."""
 
 
-def module_of_file(filename: str) -> tuple[str, bool]:
+#: The exit status of a run stopped by a policy problem (1 is flake8's "findings").
+POLICY_ERROR_STATUS = 2
+
+
+def stop_on_policy_error(error: PolicyError) -> NoReturn:
+    """One line on stderr and exit status 2, before any file is checked.
+
+    flake8 would print its own "There was a critical error" line above an ``ExecutionError``
+    and exit 1, the status of an ordinary finding: a CI job could not tell the two apart.
+    """
+    sys.stderr.write(f"costguard: invalid policy: {error}\n")
+    sys.stderr.flush()
+    raise SystemExit(POLICY_ERROR_STATUS)
+
+
+def module_of_file(filename: str, roots: tuple[str, ...] | None = None) -> tuple[str, bool]:
     """(dotted module name, is a package ``__init__``) of a source file path (the policy's rule)."""
     stem = os.path.basename(filename).partition(".")[0]
-    return module_name_for_path(filename), stem == "__init__"
+    return module_name_for_path(filename, roots), stem == "__init__"
+
+
+_strict_checked: dict[int, tuple[Policy, PolicyError | None]] = {}
+
+
+def strict_problem(policy: Policy) -> PolicyError | None:
+    """With ``strict = true``, the first policy warning, as an error (else None); once per policy."""
+    if not policy.strict:
+        return None
+    known = _strict_checked.get(id(policy))
+    if known is None or known[0] is not policy:
+        problems = policy_warnings(policy)
+        known = _strict_checked[id(policy)] = (policy, problems[0] if problems else None)
+    return known[1]
+
+
+def _selects_costguard(options: argparse.Namespace) -> bool:
+    """True when the user asked for CG codes by name (``--select CG``, ``--select CG101``)."""
+    for attribute in ("select", "extend_select"):
+        for code in getattr(options, attribute, None) or ():
+            if code.startswith("CG") or "CG".startswith(code):
+                return True
+    return False
 
 
 class CostguardChecker:
@@ -76,30 +125,56 @@ class CostguardChecker:
 
     @classmethod
     def parse_options(cls, option_manager: Any, options: argparse.Namespace, args: Sequence[str]) -> None:
-        """Load and validate the policy once; a bad policy stops flake8 with one clear line."""
+        """Load and validate the policy once; a bad policy stops flake8 with one clear line.
+
+        Policy warnings (a first-party module that does not exist) are printed once per policy
+        file on stderr; with ``strict = true`` they are errors. Selecting CG codes where no
+        policy exists is an error too: the run would check nothing.
+        """
         cls.config_policy = None
         try:
             config = getattr(options, "costguard_config", None)
+            policies: list[Policy] = []
             if config:
                 cls.config_policy = load_policy(config, required=True)
-                return
-            seen: set[str] = set()
-            for path in list(getattr(options, "filenames", None) or args or ["."]):
-                if path == "-":
-                    path = "."
-                pyproject = find_pyproject(path)
-                if pyproject is not None and str(pyproject) not in seen:
-                    seen.add(str(pyproject))
-                    load_policy(pyproject, required=False)
+                policies.append(cls.config_policy)  # type: ignore[arg-type]
+            else:
+                seen: set[str] = set()
+                paths = list(getattr(options, "filenames", None) or args or ["."])
+                for path in paths:
+                    if path == "-":
+                        path = "."
+                    policy_file = find_policy_file(path)
+                    if policy_file is not None and str(policy_file) not in seen:
+                        seen.add(str(policy_file))
+                        policies.append(load_policy(policy_file, required=True))  # type: ignore[arg-type]
+                if not policies and _selects_costguard(options):
+                    where = ", ".join(paths)
+                    raise PolicyError(
+                        os.path.abspath(paths[0]), "tool.costguard",
+                        f"no [tool.costguard] policy in any pyproject.toml at or above {where}, so CG "
+                        "would check nothing (add one, or name one with --costguard-config PATH)",
+                    )
+            for policy in policies:
+                problems = policy_warnings(policy)
+                if problems and policy.strict:
+                    raise problems[0]
+                for problem in problems:
+                    sys.stderr.write(f"costguard: warning: {problem}\n")
         except PolicyError as exc:
-            raise InvalidPolicy(f"costguard: invalid policy: {exc}") from None
+            stop_on_policy_error(exc)
 
     # -- checking ---------------------------------------------------------------------------
 
     def _policy(self) -> Policy | None:
         if self.config_policy is not None:
             return self.config_policy
-        return load_policy_for(os.path.dirname(os.path.abspath(self.filename)))
+        policy = load_policy_for(os.path.dirname(os.path.abspath(self.filename)))
+        if policy is not None:
+            problem = strict_problem(policy)
+            if problem is not None:
+                raise problem
+        return policy
 
     def findings(self, *, use_libcst: bool = True) -> list[tuple[int, int, str]]:
         """(line, column, message) of every violation; raises on internal errors (tests use it)."""
@@ -108,7 +183,7 @@ class CostguardChecker:
         policy = self._policy()
         if policy is None or not policy.bans:
             return []
-        importer, is_package = module_of_file(self.filename)
+        importer, is_package = module_of_file(self.filename, policy.roots)
         self.importer = importer
         bans: tuple[Ban, ...] = policy.bans_guarding(importer)
         if not bans:

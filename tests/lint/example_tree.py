@@ -52,6 +52,18 @@ def build_tree(root: Path, names: list[str] | None = None) -> dict[str, Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(EXAMPLES / name, target)
         placed[name] = target
+    from runtime_guard.policy import load_policy
+
+    for ban in load_policy(root / "pyproject.toml").bans:  # type: ignore[union-attr]
+        # a real project has the modules its policy names (else costguard warns)
+        module = root.joinpath(*ban.module.split("."))
+        if not module.is_dir() and not module.with_suffix(".py").exists():
+            module.parent.mkdir(parents=True, exist_ok=True)
+            module.with_suffix(".py").write_text("", encoding="utf-8")
+        for prefix in (*ban.within, *ban.allow):
+            package = root.joinpath(*prefix.split("."))
+            if not package.with_suffix(".py").exists():
+                package.mkdir(parents=True, exist_ok=True)
     for directory in [d for d in root.rglob("*") if d.is_dir()]:
         init = directory / "__init__.py"
         if not init.exists():
