@@ -680,15 +680,17 @@ def module_name_for_path(path: str | os.PathLike[str], roots: tuple[str, ...] | 
     folder's ``src/`` for files inside it. A folder whose name is not an identifier ends the walk
     (``project-core/pkg/mod.py`` is ``pkg.mod``). With no marker above the file, the
     ``__init__.py`` files above it decide (a file in a folder without one is its bare stem).
-    ``pkg/sub/__init__.py`` is ``pkg.sub``. The lint, the runtime guard (code run by path) and
+    ``pkg/sub/__init__.py`` is ``pkg.sub``; a file without a Python suffix (a console script) is
+    its bare name. The lint, the runtime guard (code run by path) and
     ``costguard check`` all name modules with this one function.
     """
     directory, base = os.path.split(os.path.abspath(path))
-    stem = base
     for suffix in _SOURCE_SUFFIXES:
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
+        if base.endswith(suffix):
+            stem = base[: -len(suffix)]
             break
+    else:  # no Python suffix (a console script in a venv's bin/): no package can import it
+        return base
     if roots is None:
         roots = _roots_near(directory)
     parts = _directory_parts(directory, tuple(roots))
