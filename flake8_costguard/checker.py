@@ -10,6 +10,9 @@ Work is staged, cheapest first, so files the policy cannot concern cost next to 
    name a banned module -> done.
 4. ``exact``: the candidate statements and calls are read with libcst (ast when libcst cannot
    parse them), names are resolved through a scope analysis, and findings are reported.
+
+Importing this module (what flake8 does for every run, whatever ``--select`` says) imports only
+the policy loader: the rules load when a file first reaches stage 3, libcst at stage 4.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from flake8.exceptions import ExecutionError
 from runtime_guard.policy import Ban, Policy, PolicyError, find_pyproject, load_policy, load_policy_for, module_name_for_path
 
 from . import __version__
-from .rules import find_violations, scan_candidates
 
 __all__ = ["CostguardChecker", "InvalidPolicy", "module_of_file"]
 
@@ -121,6 +123,8 @@ class CostguardChecker:
         if not leaves:
             return []
         counts["mentions"] += 1
+        from .rules import find_violations, scan_candidates  # loaded by the first file that gets here
+
         candidates = scan_candidates(self.tree, leaves)
         if not candidates:
             return []
