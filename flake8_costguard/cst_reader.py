@@ -12,10 +12,24 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from .forms import Arg, ArgValue, CallForm, Form, FromImportForm, ImportForm, NameRef, Pos, identifier as _identifier
+from .constants import Concat, NameRef, StrValue, string_expr
+from .forms import Arg, ArgValue, CallForm, Form, FromImportForm, ImportForm, Pos, identifier as _identifier
 from .sources import Segment
 
 __all__ = ["read_with_libcst"]
+
+
+_EMPTY = cst.Module([])
+
+
+def _string_from_code(node: cst.BaseExpression) -> StrValue | None:
+    """A sum or f-string read as a string made of constants: its own code, parsed by ast, so
+    both readers give the same answer (``constants.string_expr``)."""
+    try:
+        tree = ast.parse(f"(\n{_EMPTY.code_for_node(node)}\n)", mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    return string_expr(tree.body)
 
 
 class _CstReader:
@@ -56,18 +70,22 @@ class _CstReader:
     def value(self, node: cst.BaseExpression) -> ArgValue:
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             value = node.evaluated_value
-            return value if isinstance(value, str) else None
+            if isinstance(value, str):
+                return value
+            return _string_from_code(node) if isinstance(node, cst.ConcatenatedString) else None
+        if isinstance(node, (cst.BinaryOperation, cst.FormattedString)):
+            return _string_from_code(node)
         if isinstance(node, cst.Integer):
             number = node.evaluated_value
             return number if isinstance(number, int) else None
         if isinstance(node, cst.Name):
             return NameRef(node.value)
         if isinstance(node, (cst.List, cst.Tuple)):
-            items: list[tuple[str, Pos]] = []
+            items: list[tuple[StrValue, Pos]] = []
             for element in node.elements:
                 if isinstance(element, cst.Element):
                     item = self.value(element.value)
-                    if isinstance(item, str):
+                    if isinstance(item, (str, NameRef, Concat)):
                         items.append((item, self.pos(element.value)))
             return items
         return None

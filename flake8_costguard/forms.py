@@ -17,24 +17,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
+from .constants import Concat, NameRef, StrValue, string_expr
 from .sources import Segment, node_position
 
 __all__ = [
-    "Arg", "CallForm", "FromImportForm", "ImportForm", "NameRef", "Pos", "identifier",
+    "Arg", "CallForm", "Concat", "FromImportForm", "ImportForm", "NameRef", "Pos", "StrValue", "identifier",
     "read_form", "read_with_ast",
 ]
 
 Pos = tuple[int, int]  # (line, character column), 1-based line, 0-based column
 
 
-@dataclass(frozen=True)
-class NameRef:
-    """A bare name used as an argument (``__package__``)."""
-
-    id: str
-
-
-ArgValue = Union[str, int, NameRef, list[tuple[str, Pos]], None]
+#: An argument as the rules see it: a string made of constants (``str``, a ``NameRef`` or a
+#: ``Concat`` of pieces and names, resolved by the rules), an int, or a list of such strings.
+ArgValue = Union[str, int, NameRef, Concat, list[tuple[StrValue, Pos]], None]
 
 
 @dataclass(frozen=True)
@@ -90,17 +86,16 @@ _FROM_MODULE = re.compile(r"from\s*(?:\\\r?\n\s*)*")
 
 
 def _ast_value(lines: Sequence[str], node: ast.expr) -> ArgValue:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
-    if isinstance(node, ast.Name):
-        return NameRef(node.id)
     if isinstance(node, (ast.List, ast.Tuple)):
-        return [
-            (element.value, node_position(lines, element))
-            for element in node.elts
-            if isinstance(element, ast.Constant) and isinstance(element.value, str)
-        ]
-    return None
+        items: list[tuple[StrValue, Pos]] = []
+        for element in node.elts:
+            item = string_expr(element)
+            if item is not None:
+                items.append((item, node_position(lines, element)))
+        return items
+    return string_expr(node)
 
 
 def read_with_ast(lines: Sequence[str], node: ast.AST) -> Form | None:
