@@ -1,9 +1,10 @@
 """Which module (or module attribute) a name refers to, resolved over the ast flake8 parsed.
 
 A small scope analysis in the spirit of libcst's ScopeProvider, many times cheaper: it records,
-per scope, the names bound by import statements (with the dotted name they refer to) and the
-names bound any other way. A name bound both ways in one scope is ambiguous and never resolves:
-the rules only report what they are sure of.
+per scope, the names bound by import statements (with the dotted name they refer to), the
+module-level names bound to a string made of constants (``MODULE = "a.b" + ".c"``), and the
+names bound any other way. A name bound twice in one scope (unless by the same import), or both
+ways, is ambiguous and never resolves: the rules only report what they are sure of.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Iterable
 
 from runtime_guard.policy import is_within
 
+from .constants import ModuleConstants, string_expr
 from .resolve import resolve_from_module
 
-__all__ = ["ImportBinding", "NameResolver"]
+__all__ = ["ConstantBinding", "ImportBinding", "NameResolver"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,13 @@ class ImportBinding:
     imported: frozenset[str]
 
 
+@dataclass(frozen=True)
+class ConstantBinding:
+    """A module-level name bound by ``NAME = <string made of constants>`` (its only binding)."""
+
+    expr: ast.expr
+
+
 _AMBIGUOUS = None
 _FUNCTION_LIKE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -40,11 +49,11 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 class _Scope:
     kind: str  # module | function | class | comprehension
     parent: _Scope | None
-    bindings: dict[str, ImportBinding | None] = field(default_factory=dict)
+    bindings: dict[str, ImportBinding | ConstantBinding | None] = field(default_factory=dict)
     global_names: set[str] = field(default_factory=set)
     nonlocal_names: set[str] = field(default_factory=set)
 
-    def bind(self, name: str, binding: ImportBinding | None) -> None:
+    def bind(self, name: str, binding: ImportBinding | ConstantBinding | None) -> None:
         target = self
         if name in self.global_names:
             while target.parent is not None:
@@ -55,10 +64,10 @@ class _Scope:
             target.bindings[name] = binding
             return
         old = target.bindings[name]
-        if old is None or binding is None or old.qualname != binding.qualname:
-            target.bindings[name] = _AMBIGUOUS
-        else:
+        if isinstance(old, ImportBinding) and isinstance(binding, ImportBinding) and old.qualname == binding.qualname:
             target.bindings[name] = ImportBinding(old.qualname, old.imported | binding.imported)
+        else:
+            target.bindings[name] = _AMBIGUOUS
 
 
 def _arg_names(args: ast.arguments) -> Iterable[str]:
@@ -80,11 +89,27 @@ class NameResolver:
         self._scope_of: dict[int, _Scope] = {}
         self._module = _Scope("module", None)
         self._walk(tree)
+        self._constants = ModuleConstants(self._module_definition)
 
     # -- lookup -----------------------------------------------------------------------------
 
     def binding(self, at: ast.AST, name: str) -> ImportBinding | None:
         """The import binding ``name`` refers to where node ``at`` is, or None."""
+        found = self._lookup(at, name)
+        return found if isinstance(found, ImportBinding) else None
+
+    def constant(self, at: ast.AST, name: str) -> str | None:
+        """The string ``name`` holds where node ``at`` is, when it refers to a module-level name
+        bound once, to a string made of constants, and never rebound; else None."""
+        if not isinstance(self._lookup(at, name), ConstantBinding):
+            return None
+        return self._constants.value(name)
+
+    def _module_definition(self, name: str) -> ast.expr | None:
+        found = self._module.bindings.get(name)
+        return found.expr if isinstance(found, ConstantBinding) else None
+
+    def _lookup(self, at: ast.AST, name: str) -> ImportBinding | ConstantBinding | None:
         scope: _Scope | None = self._scope_of.get(id(at))
         if scope is None:
             return None
@@ -162,8 +187,33 @@ class NameResolver:
                 else:
                     stack.append((node.elt, inner))
                 continue
+            if scope.kind == "module" and self._bind_constant(node, scope, stack):
+                continue
             self._bind_node(node, scope)
             stack.extend((child, scope) for child in ast.iter_child_nodes(node))
+
+    @staticmethod
+    def _bind_constant(node: ast.AST, scope: _Scope, stack: list[tuple[ast.AST, _Scope]]) -> bool:
+        """``NAME = <string made of constants>`` at module level: a constant binding (True)."""
+        kind = type(node)
+        if kind is ast.Assign:
+            targets = node.targets  # type: ignore[attr-defined]
+            if len(targets) != 1 or type(targets[0]) is not ast.Name:
+                return False
+            target, value, others = targets[0], node.value, ()  # type: ignore[attr-defined]
+        elif kind is ast.AnnAssign:
+            target, value = node.target, node.value  # type: ignore[attr-defined]
+            if type(target) is not ast.Name or value is None:
+                return False
+            others = (node.annotation,)  # type: ignore[attr-defined]
+        else:
+            return False
+        if string_expr(value) is None:
+            return False
+        scope.bind(target.id, ConstantBinding(value))
+        stack.append((value, scope))
+        stack.extend((other, scope) for other in others)
+        return True
 
     def _enter_function(self, node: ast.AST, scope: _Scope) -> list[tuple[ast.AST, _Scope]]:
         assert isinstance(node, _FUNCTION_LIKE)

@@ -4,12 +4,18 @@ Work is staged, cheapest first, so files the policy cannot concern cost next to 
 
 1. ``within``: the file's module (from its path and the ``__init__.py`` files above it) is not
    guarded by any ban -> done.
-2. ``mentions``: the raw text lacks every banned module's leaf name (every literal import form
-   spells it) -> done.
+2. ``mentions``: the raw text lacks every banned module's leaf name (every import statement and
+   attribute access spells it) and the name of every dynamic importer (``import_module``,
+   ``__import__``, ``find_spec``, ``resolve_name``, ``run_module``: a call the rules resolve to
+   one spells it, in the call or in the import binding an alias) -> done. A string built from
+   pieces may spell no leaf, but it names a module only when passed to a dynamic importer.
 3. ``candidates``: the ast tree flake8 already parsed has no import, call or attribute that could
    name a banned module -> done.
 4. ``exact``: the candidate statements and calls are read with libcst (ast when libcst cannot
    parse them), names are resolved through a scope analysis, and findings are reported.
+
+Importing this module (what flake8 does for every run, whatever ``--select`` says) imports only
+the policy loader: the rules load when a file first reaches stage 3, libcst at stage 4.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from runtime_guard.policy import (
 )
 
 from . import __version__
-from .rules import find_violations, scan_candidates
+from .importers import SPELLED_NAMES
 
 __all__ = ["CostguardChecker", "InvalidPolicy", "module_of_file"]
 
@@ -192,10 +198,17 @@ class CostguardChecker:
         text = "".join(self.lines)
         if not text.isascii():  # Python reads identifiers NFKC-normalized: so must the mention test
             text = unicodedata.normalize("NFKC", text)
-        leaves = frozenset(ban.leaf for ban in bans if ban.leaf in text)
+        every_leaf = frozenset(ban.leaf for ban in bans)
+        leaves = frozenset(leaf for leaf in every_leaf if leaf in text)
+        if leaves != every_leaf and any(name in text for name in SPELLED_NAMES):
+            # A dynamic import may build the name from pieces ("s3_direct" + "_read", a
+            # "\x5f" escape): every banned leaf stays possible; the ast stage evaluates them.
+            leaves = every_leaf
         if not leaves:
             return []
         counts["mentions"] += 1
+        from .rules import find_violations, scan_candidates  # loaded by the first file that gets here
+
         candidates = scan_candidates(self.tree, leaves)
         if not candidates:
             return []

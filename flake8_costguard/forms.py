@@ -4,6 +4,9 @@ Both readers produce the same small records, so the rules have one implementatio
 reads the candidate statement or call from its own source text and gives the exact position of
 every name in it (ast has no position for the module of ``from a.b import c``); when libcst
 cannot parse that text, the ast node flake8 already has is used instead.
+
+libcst itself is imported only by ``read_form`` (from ``cst_reader``), the first time a file
+reaches the exact stage: importing the plugin costs no libcst import (about 0.15 s).
 """
 
 from __future__ import annotations
@@ -14,28 +17,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
-import libcst as cst
-from libcst.helpers import get_full_name_for_node
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
-
+from .constants import Concat, NameRef, StrValue, string_expr
 from .sources import Segment, node_position
 
 __all__ = [
-    "Arg", "CallForm", "FromImportForm", "ImportForm", "NameRef", "Pos",
-    "read_form", "read_with_ast", "read_with_libcst",
+    "Arg", "CallForm", "Concat", "FromImportForm", "ImportForm", "NameRef", "Pos", "StrValue", "identifier",
+    "read_form", "read_with_ast",
 ]
 
 Pos = tuple[int, int]  # (line, character column), 1-based line, 0-based column
 
 
-@dataclass(frozen=True)
-class NameRef:
-    """A bare name used as an argument (``__package__``)."""
-
-    id: str
-
-
-ArgValue = Union[str, int, NameRef, list[tuple[str, Pos]], None]
+#: An argument as the rules see it: a string made of constants (``str``, a ``NameRef`` or a
+#: ``Concat`` of pieces and names, resolved by the rules), an int, or a list of such strings.
+ArgValue = Union[str, int, NameRef, Concat, list[tuple[StrValue, Pos]], None]
 
 
 @dataclass(frozen=True)
@@ -77,110 +72,11 @@ class CallForm:
 Form = Union[ImportForm, FromImportForm, CallForm]
 
 
-def _identifier(text: str | None) -> str | None:
+def identifier(text: str | None) -> str | None:
     """A name as Python reads it: identifiers are NFKC-normalized (``ｓ3`` is ``s3``); ast does it too."""
     if text is None or text.isascii():
         return text
     return unicodedata.normalize("NFKC", text)
-
-# ---------------------------------------------------------------------------------------------
-# libcst
-# ---------------------------------------------------------------------------------------------
-
-
-class _CstReader:
-    def __init__(self, segment: Segment, positions: object) -> None:
-        self.segment = segment
-        self.positions = positions
-
-    def pos(self, node: cst.CSTNode) -> Pos:
-        code_range: CodeRange = self.positions[node]  # type: ignore[index]
-        return self.segment.to_file(code_range.start.line, code_range.start.column)
-
-    def import_form(self, node: cst.Import) -> ImportForm:
-        names = []
-        for alias in node.names:
-            dotted = _identifier(get_full_name_for_node(alias.name))
-            if dotted:
-                names.append((dotted, self.pos(alias.name)))
-        return ImportForm(names)
-
-    def from_import_form(self, node: cst.ImportFrom) -> FromImportForm:
-        module = _identifier(get_full_name_for_node(node.module)) if node.module is not None else None
-        if node.relative:
-            module_pos = self.pos(node.relative[0])
-        elif node.module is not None:
-            module_pos = self.pos(node.module)
-        else:  # pragma: no cover - not valid Python
-            module_pos = self.segment.to_file(1, 0)
-        names: list[tuple[str, Pos]] = []
-        if isinstance(node.names, cst.ImportStar):
-            names.append(("*", self.pos(node.names)))
-        else:
-            for alias in node.names:
-                name = _identifier(get_full_name_for_node(alias.name))
-                if name:
-                    names.append((name, self.pos(alias.name)))
-        return FromImportForm(len(node.relative), module, module_pos, names)
-
-    def value(self, node: cst.BaseExpression) -> ArgValue:
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            value = node.evaluated_value
-            return value if isinstance(value, str) else None
-        if isinstance(node, cst.Integer):
-            number = node.evaluated_value
-            return number if isinstance(number, int) else None
-        if isinstance(node, cst.Name):
-            return NameRef(node.value)
-        if isinstance(node, (cst.List, cst.Tuple)):
-            items: list[tuple[str, Pos]] = []
-            for element in node.elements:
-                if isinstance(element, cst.Element):
-                    item = self.value(element.value)
-                    if isinstance(item, str):
-                        items.append((item, self.pos(element.value)))
-            return items
-        return None
-
-    def call_form(self, node: cst.Call) -> CallForm:
-        form = CallForm()
-        positional_open = True
-        for arg in node.args:
-            if arg.star:
-                positional_open = positional_open and arg.star == "**"
-                continue
-            entry = Arg(self.value(arg.value), self.pos(arg.value))
-            if arg.keyword is not None:
-                form.keywords[arg.keyword.value] = entry
-            elif positional_open:
-                form.positional.append(entry)
-        return form
-
-
-def read_with_libcst(segment: Segment, kind: type[ast.AST]) -> Form | None:
-    """Parse ``segment`` with libcst and read it as ``kind`` (ast class); None if it cannot."""
-    try:
-        module = cst.parse_module(segment.text)
-        if len(module.body) != 1 or not isinstance(module.body[0], cst.SimpleStatementLine):
-            return None
-        statement = module.body[0].body
-        if len(statement) != 1:
-            return None
-        node = statement[0]
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        reader = _CstReader(segment, positions)
-        if kind is ast.Import and isinstance(node, cst.Import):
-            return reader.import_form(node)
-        if kind is ast.ImportFrom and isinstance(node, cst.ImportFrom):
-            return reader.from_import_form(node)
-        if kind is ast.Call and isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
-            return reader.call_form(node.value)
-        return None
-    except (KeyboardInterrupt, SystemExit):  # pragma: no cover
-        raise
-    except BaseException:  # libcst's native parser may raise a PanicException (a BaseException)
-        return None
-
 
 # ---------------------------------------------------------------------------------------------
 # ast (fallback)
@@ -190,17 +86,16 @@ _FROM_MODULE = re.compile(r"from\s*(?:\\\r?\n\s*)*")
 
 
 def _ast_value(lines: Sequence[str], node: ast.expr) -> ArgValue:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
-    if isinstance(node, ast.Name):
-        return NameRef(node.id)
     if isinstance(node, (ast.List, ast.Tuple)):
-        return [
-            (element.value, node_position(lines, element))
-            for element in node.elts
-            if isinstance(element, ast.Constant) and isinstance(element.value, str)
-        ]
-    return None
+        items: list[tuple[StrValue, Pos]] = []
+        for element in node.elts:
+            item = string_expr(element)
+            if item is not None:
+                items.append((item, node_position(lines, element)))
+        return items
+    return string_expr(node)
 
 
 def read_with_ast(lines: Sequence[str], node: ast.AST) -> Form | None:
@@ -235,6 +130,8 @@ def read_form(lines: Sequence[str], node: ast.AST, use_libcst: bool = True) -> t
     if use_libcst:
         segment = Segment.of(lines, node)
         if segment is not None:
+            from .cst_reader import read_with_libcst  # libcst loads here, at the exact stage only
+
             form = read_with_libcst(segment, type(node))
             if form is not None:
                 return form, True

@@ -9,10 +9,45 @@ PYTEST_DONT_REWRITE: with ``COSTGUARD_RUNTIME`` set this package is imported at 
 pytest could rewrite it (the pytest plugin has no assertions to rewrite).
 """
 
-from runtime_guard.errors import CostguardWarning, ForbiddenImportError
-from runtime_guard.hook import Guard, install, uninstall
-from runtime_guard.policy import Policy, PolicyError, load_policy
-from runtime_guard.protect import Protection, protect
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers; at run time names load on first use
+    from runtime_guard.errors import CostguardWarning, ForbiddenImportError
+    from runtime_guard.hook import Guard, install, uninstall
+    from runtime_guard.policy import Policy, PolicyError, load_policy
+    from runtime_guard.protect import Protection, protect
+
+# The public names load on first use (PEP 562): the flake8 plugin imports
+# ``runtime_guard.policy`` and must not pay for the hook's modules on every flake8 run.
+_LAZY = {
+    "CostguardWarning": "runtime_guard.errors",
+    "ForbiddenImportError": "runtime_guard.errors",
+    "Guard": "runtime_guard.hook",
+    "install": "runtime_guard.hook",
+    "uninstall": "runtime_guard.hook",
+    "Policy": "runtime_guard.policy",
+    "PolicyError": "runtime_guard.policy",
+    "load_policy": "runtime_guard.policy",
+    "Protection": "runtime_guard.protect",
+    "protect": "runtime_guard.protect",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'runtime_guard' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "CostguardWarning",
