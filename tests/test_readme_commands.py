@@ -77,7 +77,8 @@ def test_readme_console_block_runs_as_shown(index: int, tmp_path: Path) -> None:
     work = tmp_path / "work"
     shutil.copytree(ROOT / directory, work)
     marker = "@@readme-step@@"
-    script = "".join(f"echo {marker}\n{command} 2>&1\n" for command, _ in steps)
+    # `$?` after the marker's echo is still the previous command's status (for `echo $?`).
+    script = "status=0\n" + "".join(f"echo {marker}\n(exit $status)\n{{ {command}\n}} 2>&1\nstatus=$?\n" for command, _ in steps)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("GITHUB_ACTIONS", None)
     result = subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=300)
