@@ -162,16 +162,24 @@ def file_findings(filename: str, lines: Sequence[str], policy: Policy, counts: C
 
 
 def check_file(
-    path: str, display: str, policy: Policy, selection: Selection, counts: Counts | None = None
+    path: str,
+    display: str,
+    policy: Policy,
+    selection: Selection,
+    counts: Counts | None = None,
+    *,
+    lines: Sequence[str] | None = None,
+    chains: Sequence[tuple[int, int, str]] = (),
 ) -> list[Report]:
-    """The reports for one file, selected and with ``noqa`` applied."""
-    lines = read_lines(path)
+    """The reports for one file (plus its CG104 ``chains``), selected, ``noqa`` applied."""
+    lines = read_lines(path) if lines is None else lines
     try:
         found = file_findings(path, lines, policy, counts)
     except PolicyError:
         raise
     except Exception as exc:  # noqa: BLE001 - as the plugin: one CG100, never a crash
         found = [(1, 0, f"CG100 costguard could not check this file: {type(exc).__name__}: {exc}")]
+    found = sorted([*found, *chains])
     if not found:
         return []
     if any(NOQA_FILE.match(line) for line in lines):
@@ -275,19 +283,53 @@ def _policies(config: str | None, files: Sequence[Path]) -> tuple[Policy | None,
     return None, {str(path): load_policy_for(path.parent) for path in files}
 
 
+def _chains(
+    files: Sequence[Path], policy_of: dict[str, Policy | None], fixed: bool, cache: dict[str, list[str]]
+) -> dict[str, list[tuple[int, int, str]]]:
+    """CG104 findings of the checked files, from a graph of each policy's whole project."""
+    from .graph import ImportGraph, chain_findings  # only for policies with a transitive ban
+
+    groups: dict[int, tuple[Policy, list[Path]]] = {}
+    for path in files:
+        policy = policy_of[str(path)]
+        if policy is not None and any(ban.transitive for ban in policy.bans):
+            groups.setdefault(id(policy), (policy, []))[1].append(path)
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for policy, checked in groups.values():
+        root = policy.source.parent if policy.source is not None and not fixed else Path.cwd()
+        graph = ImportGraph()
+        project = {os.path.abspath(p): p for p in discover([str(root)])}
+        project.update({os.path.abspath(p): p for p in checked})
+        for absolute in sorted(project):
+            lines = cache.get(absolute)
+            if lines is None:
+                lines = cache[absolute] = read_lines(absolute)
+            graph.add_file(absolute, lines)
+        modules = {module_name_for_path(p): str(p) for p in checked}
+        for module, findings in chain_findings(graph, policy, modules).items():
+            found[modules[module]] = findings
+    return found
+
+
 def run(paths: Sequence[str], *, config: str | None = None, selection: Selection = Selection()) -> Outcome:
     """Check ``paths`` (default: the working directory); raises CheckError for usage/policy."""
     files = discover(paths or ["."])
     try:
         fixed, per_file = _policies(config, files)
+        policy_of = {str(p): fixed for p in files} if fixed is not None else per_file
+        cache: dict[str, list[str]] = {}
+        chains = _chains(files, policy_of, fixed is not None, cache) if selection.wants("CG104") else {}
         outcome = Outcome()
         for path in files:
-            policy = fixed if fixed is not None else per_file[str(path)]
+            policy = policy_of[str(path)]
             display = _display(path)
             outcome.files.append(display)
             if policy is None:
                 continue
-            outcome.reports.extend(check_file(str(path), display, policy, selection, outcome.counts))
+            lines = cache.get(os.path.abspath(path))
+            outcome.reports.extend(
+                check_file(str(path), display, policy, selection, outcome.counts, lines=lines, chains=chains.get(str(path), ()))
+            )
     except PolicyError as exc:
         raise CheckError(f"costguard: invalid policy: {exc}") from None
     except OSError as exc:

@@ -158,11 +158,12 @@ def _rule_pages_dir() -> Path | None:
 
 def costguard_rules() -> dict[str, RuleInfo]:
     """Every costguard code (``RULES``), with its page's text where the page exists."""
+    from .graph import CHAIN_RULE  # CG104, reported by costguard check
     from .rules import RULES  # the table; importing it loads no flake8
 
     pages = _rule_pages_dir()
     rules: dict[str, RuleInfo] = {}
-    for code, summary in RULES.items():
+    for code, summary in {**RULES, CHAIN_RULE[0]: CHAIN_RULE[1]}.items():
         description = help_markdown = page = ""
         if pages is not None and (pages / f"{code}.md").is_file():
             help_markdown = (pages / f"{code}.md").read_text(encoding="utf-8")
