@@ -1,0 +1,370 @@
+"""``costguard check [PATH...]``: the costguard rules over a whole tree, without flake8.
+
+Same policy, rules, messages and positions as the flake8 plugin: both call the rule functions of
+``flake8_costguard.rules`` (``scan_candidates``, ``find_violations``) after the same stages,
+cheapest first (module not guarded -> done; text never spells a banned leaf -> done; no ast
+candidate -> done; exact answer). This module imports no flake8; the rules (and libcst, which
+they may use for the exact answer) are imported only when a file reaches the ast stage.
+
+``# noqa`` and ``# noqa: CG101`` work as in flake8 (same pattern, on the same logical line),
+and so does a ``# flake8: noqa`` line for the whole file. Exit status: 0 no finding, 1
+findings, 2 a policy or usage error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import subprocess
+import sys
+import tokenize
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from runtime_guard.policy import Policy, PolicyError, load_policy, load_policy_for, module_name_for_path
+
+from . import __version__
+from .output import FORMATS, Report, render
+
+__all__ = ["CheckError", "Selection", "check_file", "discover", "main", "run"]
+
+#: Folders never walked into (ruff's and flake8's defaults, plus virtual environments).
+SKIPPED_DIRS = frozenset(
+    {".venv", "venv", ".git", "build", "dist", "__pycache__", ".tox", ".nox", "node_modules", "site-packages",
+     ".eggs", ".hg", ".svn", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+)
+SOURCE_SUFFIXES = (".py",)  # flake8's default --filename=*.py: the two tools see the same files
+
+# flake8's own patterns (flake8/defaults.py), so `noqa` means the same in both tools.
+NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
+_CODE_LIST = re.compile(r"[,\s]")
+
+
+class CheckError(Exception):
+    """A usage or policy problem: ``str()`` is the one line printed before exiting with 2."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection (flake8's rule: the longest matching prefix decides, select wins a tie)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    select: tuple[str, ...] = ("CG",)
+    ignore: tuple[str, ...] = ()
+
+    @staticmethod
+    def parse(value: str | None) -> tuple[str, ...]:
+        return tuple(item.strip().upper() for item in _CODE_LIST.split(value or "") if item.strip())
+
+    def wants(self, code: str) -> bool:
+        selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        return selected >= 0 and selected >= ignored
+
+
+# ---------------------------------------------------------------------------------------------
+# One file
+# ---------------------------------------------------------------------------------------------
+
+
+def read_lines(path: str) -> list[str]:
+    """The file's lines as flake8 reads them (PEP 263 encoding, latin-1 when that fails)."""
+    try:
+        with tokenize.open(path) as handle:
+            return handle.readlines()
+    except (SyntaxError, UnicodeError):
+        with open(path, encoding="latin-1") as handle:
+            return handle.readlines()
+
+
+def noqa_lines(lines: Sequence[str]) -> dict[int, str]:
+    """Line number -> the text flake8 searches for ``noqa`` (the whole logical line)."""
+    mapping: dict[int, str] = {}
+    low, high = len(lines) + 2, -1
+    try:
+        tokens = list(tokenize.generate_tokens(iter(lines).__next__))
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    for kind, _, (start, _), (end, _), _ in tokens:
+        if kind in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        low, high = min(low, start), max(high, end)
+        if kind in (tokenize.NL, tokenize.NEWLINE):
+            joined = "".join(lines[low - 1 : high])
+            for number in range(low, high + 1):
+                mapping[number] = joined
+            low, high = len(lines) + 2, -1
+    return mapping
+
+
+def _silenced(code: str, physical_line: str | None) -> bool:
+    match = NOQA_INLINE.search(physical_line or "")
+    if match is None:
+        return False
+    codes_text = match.groupdict()["codes"]
+    if codes_text is None:
+        return True
+    codes = [item.strip() for item in _CODE_LIST.split(codes_text) if item.strip()]
+    return code in codes or code.startswith(tuple(codes))
+
+
+@dataclass
+class Counts:
+    """How many files reached each stage (the plugin's stages)."""
+
+    files: int = 0
+    within: int = 0
+    mentions: int = 0
+    candidates: int = 0
+    exact: int = 0
+
+
+def file_findings(filename: str, lines: Sequence[str], policy: Policy, counts: Counts | None = None) -> list[tuple[int, int, str]]:
+    """(line, 0-based column, "CODE message") of the file's violations: the plugin's stages."""
+    counts = counts if counts is not None else Counts()
+    counts.files += 1
+    if not policy.bans:
+        return []
+    importer = module_name_for_path(filename)
+    is_package = os.path.basename(filename).partition(".")[0] == "__init__"
+    bans = policy.bans_guarding(importer)
+    if not bans:
+        return []
+    counts.within += 1
+    text = "".join(lines)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    leaves = frozenset(ban.leaf for ban in bans if ban.leaf in text)
+    if not leaves:
+        return []
+    counts.mentions += 1
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        return []  # flake8 reports E999 and runs no plugin on it: neither do we
+    from .rules import find_violations, scan_candidates  # loads the exact stage only when needed
+
+    candidates = scan_candidates(tree, leaves)
+    if not candidates:
+        return []
+    counts.candidates += 1
+    bans = tuple(ban for ban in bans if ban.leaf in leaves)
+    violations, _ = find_violations(tree, lines, importer, is_package, bans, candidates)
+    counts.exact += 1
+    return [(v.line, v.col, v.message(importer)) for v in violations]
+
+
+def check_file(
+    path: str,
+    display: str,
+    policy: Policy,
+    selection: Selection,
+    counts: Counts | None = None,
+    *,
+    lines: Sequence[str] | None = None,
+    chains: Sequence[tuple[int, int, str]] = (),
+) -> list[Report]:
+    """The reports for one file (plus its CG104 ``chains``), selected, ``noqa`` applied."""
+    lines = read_lines(path) if lines is None else lines
+    try:
+        found = file_findings(path, lines, policy, counts)
+    except PolicyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - as the plugin: one CG100, never a crash
+        found = [(1, 0, f"CG100 costguard could not check this file: {type(exc).__name__}: {exc}")]
+    found = sorted([*found, *chains])
+    if not found:
+        return []
+    if any(NOQA_FILE.match(line) for line in lines):
+        return []
+    logical = noqa_lines(lines)
+    reports = []
+    for line, col, message in found:
+        code, _, text = message.partition(" ")
+        physical = logical.get(line)
+        if not selection.wants(code) or _silenced(code, physical if physical is not None else _line(lines, line)):
+            continue
+        reports.append(Report(display, line, col + 1, code, text, physical))
+    return reports
+
+
+def _line(lines: Sequence[str], number: int) -> str:
+    return lines[number - 1] if 1 <= number <= len(lines) else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------------------------
+
+
+def _skipped(relative_parts: Iterable[str]) -> bool:
+    return any(part in SKIPPED_DIRS or part.endswith(".egg") for part in relative_parts)
+
+
+def _git_files(directory: Path) -> list[Path] | None:
+    """Files git would not ignore under ``directory`` (tracked and untracked), or None."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    names = [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+    return [directory / name for name in names]
+
+
+def _walk(directory: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not _skipped([d]))
+        found.extend(Path(root) / name for name in files)
+    return found
+
+
+def discover(paths: Sequence[str]) -> list[Path]:
+    """The source files to check: files as given; directories through git (respecting
+    ``.gitignore``) when inside a work tree, else walked; virtual environments and build folders
+    skipped either way."""
+    found: dict[Path, None] = {}
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            found[path] = None
+            continue
+        if not path.is_dir():
+            raise CheckError(f"costguard check: {given}: no such file or directory")
+        listed = _git_files(path)
+        candidates = listed if listed is not None else _walk(path)
+        for candidate in sorted(candidates):
+            relative = candidate.relative_to(path).parts
+            if candidate.name.endswith(SOURCE_SUFFIXES) and not _skipped(relative[:-1]) and candidate.is_file():
+                found[candidate] = None
+    return list(found)
+
+
+def _display(path: Path) -> str:
+    text = os.path.normpath(str(path))
+    if os.path.isabs(text):
+        try:
+            relative = os.path.relpath(text)
+        except ValueError:
+            return text
+        return relative if not relative.startswith("..") else text
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    reports: list[Report] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    counts: Counts = field(default_factory=Counts)
+
+
+def _policies(config: str | None, files: Sequence[Path]) -> tuple[Policy | None, dict[str, Policy | None]]:
+    """The --config policy, or each pyproject's, all loaded and validated before any check."""
+    if config:
+        return load_policy(config, required=True), {}
+    return None, {str(path): load_policy_for(path.parent) for path in files}
+
+
+def _chains(
+    files: Sequence[Path], policy_of: dict[str, Policy | None], fixed: bool, cache: dict[str, list[str]]
+) -> dict[str, list[tuple[int, int, str]]]:
+    """CG104 findings of the checked files, from a graph of each policy's whole project."""
+    from .graph import ImportGraph, chain_findings  # only for policies with a transitive ban
+
+    groups: dict[int, tuple[Policy, list[Path]]] = {}
+    for path in files:
+        policy = policy_of[str(path)]
+        if policy is not None and any(ban.transitive for ban in policy.bans):
+            groups.setdefault(id(policy), (policy, []))[1].append(path)
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for policy, checked in groups.values():
+        root = policy.source.parent if policy.source is not None and not fixed else Path.cwd()
+        graph = ImportGraph()
+        project = {os.path.abspath(p): p for p in discover([str(root)])}
+        project.update({os.path.abspath(p): p for p in checked})
+        for absolute in sorted(project):
+            lines = cache.get(absolute)
+            if lines is None:
+                lines = cache[absolute] = read_lines(absolute)
+            graph.add_file(absolute, lines)
+        modules = {module_name_for_path(p): str(p) for p in checked}
+        for module, findings in chain_findings(graph, policy, modules).items():
+            found[modules[module]] = findings
+    return found
+
+
+def run(paths: Sequence[str], *, config: str | None = None, selection: Selection = Selection()) -> Outcome:
+    """Check ``paths`` (default: the working directory); raises CheckError for usage/policy."""
+    files = discover(paths or ["."])
+    try:
+        fixed, per_file = _policies(config, files)
+        policy_of = {str(p): fixed for p in files} if fixed is not None else per_file
+        cache: dict[str, list[str]] = {}
+        chains = _chains(files, policy_of, fixed is not None, cache) if selection.wants("CG104") else {}
+        outcome = Outcome()
+        for path in files:
+            policy = policy_of[str(path)]
+            display = _display(path)
+            outcome.files.append(display)
+            if policy is None:
+                continue
+            lines = cache.get(os.path.abspath(path))
+            outcome.reports.extend(
+                check_file(str(path), display, policy, selection, outcome.counts, lines=lines, chains=chains.get(str(path), ()))
+            )
+    except PolicyError as exc:
+        raise CheckError(f"costguard: invalid policy: {exc}") from None
+    except OSError as exc:
+        raise CheckError(f"costguard check: {exc.filename or ''}: {exc.strerror or exc}") from None
+    return outcome
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CheckError(f"costguard check: {message} (see costguard check --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="costguard check",
+        description="Check files for imports of modules banned by [tool.costguard] (the flake8 plugin's rules, without flake8).",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the working directory)")
+    parser.add_argument("--config", metavar="FILE", help="read the policy from FILE instead of the nearest pyproject.toml")
+    parser.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes to report (default: CG)")
+    parser.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes not to report")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--version", action="version", version=f"costguard {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        selection = Selection(Selection.parse(args.select) or ("CG",), Selection.parse(args.ignore))
+        outcome = run(args.paths, config=args.config, selection=selection)
+    except CheckError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    text = render(args.format, outcome.reports, files=outcome.files, tool="costguard", version=__version__)
+    if text:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 1 if outcome.reports else 0

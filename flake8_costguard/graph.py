@@ -1,0 +1,226 @@
+"""CG104: chains of imports, over the whole project, for ``transitive = true`` bans.
+
+The import graph has one node per module of the project (every ``*.py`` under the policy's
+folder, named by ``runtime_guard.policy.module_name_for_path``, as the lint names files) and one
+edge per import: statements anywhere (functions, ``try``, ``if TYPE_CHECKING:``), relative ones
+resolved against the importer's package, and dynamic imports with a literal name
+(``importlib.import_module``, ``__import__``). ``from a import b`` is an edge to ``a.b`` when
+that is a module, else to ``a`` (grimp's rule). Modules outside the project count only when a
+ban names them.
+
+For a transitive ban, a guarded module's import statement whose target is not banned itself
+(that is CG101/CG102) but reaches the banned module through other modules gets one CG104, with
+the shortest chain. Standard library only (``ast``); no flake8, no libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from runtime_guard.policy import Ban, Policy, module_name_for_path
+
+from .resolve import package_of, resolve_from_module, resolve_import_module_name
+from .sources import node_position
+
+__all__ = ["CHAIN_RULE", "Import", "ImportGraph", "chain_findings", "module_imports"]
+
+CHAIN_RULE = ("CG104", "an import starts a chain of imports that reaches a module banned with transitive = true")
+
+
+@dataclass(frozen=True)
+class Import:
+    """One imported name: the modules it may mean (first existing wins), where it is written."""
+
+    candidates: tuple[str, ...]
+    line: int
+    col: int  # 0-based characters
+    statement: int  # index of the statement or call in the file (one finding per statement)
+
+
+_DYNAMIC = {"import_module", "__import__"}
+
+
+def _from_module_position(lines: Sequence[str], node: ast.ImportFrom) -> tuple[int, int]:
+    """Where the module of ``from <module> import ...`` is written (ast does not say)."""
+    line, col = node_position(lines, node)
+    text = lines[line - 1] if 1 <= line <= len(lines) else ""
+    rest = text[col + 4 :]  # after "from"
+    return line, col + 4 + (len(rest) - len(rest.lstrip(" \t")))
+
+
+def _string(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _dynamic_name(call: ast.Call) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id if func.id in _DYNAMIC else None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _DYNAMIC:
+        return func.attr if func.value.id in ("importlib", "builtins") else None
+    return None
+
+
+def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    return call.args[position] if len(call.args) > position else None
+
+
+def module_imports(tree: ast.AST, lines: Sequence[str], importer: str, is_package: bool) -> list[Import]:
+    """Every import of the file, in source order."""
+    found: list[Import] = []
+    statement = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            statement += 1
+            for alias in node.names:
+                line, col = node_position(lines, alias)
+                found.append(Import((alias.name,), line, col, statement))
+        elif isinstance(node, ast.ImportFrom):
+            statement += 1
+            base = resolve_from_module(importer, is_package, node.level, node.module)
+            if base is None:
+                continue
+            module_pos = _from_module_position(lines, node) if node.module else node_position(lines, node)
+            for alias in node.names:
+                if alias.name == "*":
+                    found.append(Import((base,), *module_pos, statement))
+                else:
+                    line, col = node_position(lines, alias)
+                    found.append(Import((f"{base}.{alias.name}", base), line, col, statement))
+        elif isinstance(node, ast.Call):
+            kind = _dynamic_name(node)
+            name_node = _argument(node, 0, "name") if kind else None
+            name = _string(name_node)
+            if not name or name_node is None:
+                continue
+            statement += 1
+            line, col = node_position(lines, name_node)
+            if kind == "import_module":
+                package_node = _argument(node, 1, "package")
+                package = _string(package_node)
+                if isinstance(package_node, ast.Name) and package_node.id == "__package__":
+                    package = package_of(importer, is_package)
+                elif isinstance(package_node, ast.Name) and package_node.id == "__name__":
+                    package = importer
+                target = resolve_import_module_name(name, package)
+                if target:
+                    found.append(Import((target,), line, col, statement))
+            else:
+                level_node = _argument(node, 4, "level")
+                level = level_node.value if isinstance(level_node, ast.Constant) and isinstance(level_node.value, int) else 0
+                base = resolve_from_module(importer, is_package, level, name) if level else name
+                if not base:
+                    continue
+                fromlist = _argument(node, 3, "fromlist")
+                items = [_string(e) for e in fromlist.elts] if isinstance(fromlist, (ast.List, ast.Tuple)) else []
+                names = [item for item in items if item and item != "*"]
+                if names:
+                    for item in names:
+                        found.append(Import((f"{base}.{item}", base), line, col, statement))
+                else:
+                    found.append(Import((base,), line, col, statement))
+    found.sort(key=lambda i: (i.line, i.col))
+    return found
+
+
+@dataclass
+class ImportGraph:
+    """Modules of one project and what each imports."""
+
+    imports: dict[str, list[Import]] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+
+    def add_file(self, path: str, lines: Sequence[str]) -> None:
+        name = module_name_for_path(path)
+        is_package = os.path.basename(path).partition(".")[0] == "__init__"
+        try:
+            tree = ast.parse("".join(lines))
+        except (SyntaxError, ValueError):
+            tree = ast.Module(body=[], type_ignores=[])
+        self.imports[name] = module_imports(tree, lines, name, is_package)
+        self.paths[name] = os.path.abspath(path)
+
+    def target(self, item: Import, ban: Ban) -> str | None:
+        """The module an import means: a project module, or a banned one (else None)."""
+        for candidate in item.candidates:
+            if candidate in self.imports or ban.bans(candidate):
+                return candidate
+        return None
+
+    def next_hops(self, ban: Ban) -> dict[str, str | None]:
+        """module -> the next module on a shortest chain to the banned module (None: it is banned)."""
+        edges: dict[str, set[str]] = {}
+        reverse: dict[str, set[str]] = {}
+        for importer, items in self.imports.items():
+            if ban.bans(importer):
+                continue  # the banned module's own imports are not part of a chain
+            for item in items:
+                target = self.target(item, ban)
+                if target is not None and target != importer:
+                    edges.setdefault(importer, set()).add(target)
+                    reverse.setdefault(target, set()).add(importer)
+        banned = sorted({t for targets in edges.values() for t in targets if ban.bans(t)})
+        hop: dict[str, str | None] = dict.fromkeys(banned)
+        queue = deque(banned)
+        while queue:
+            module = queue.popleft()
+            for importer in sorted(reverse.get(module, ())):
+                if importer not in hop:
+                    hop[importer] = module
+                    queue.append(importer)
+        return hop
+
+
+def _chain(start: str, first: str, hop: dict[str, str | None]) -> list[str]:
+    chain = [start, first]
+    while True:
+        following = hop.get(chain[-1])
+        if following is None:
+            return chain
+        chain.append(following)
+
+
+def chain_message(ban: Ban, importer: str, chain: Sequence[str]) -> str:
+    """``<module> is banned in <scope> (import chain: a -> b -> c): <reason>; use <x>``."""
+    text = f"CG104 {chain[-1]} is banned in {ban.scope_of(importer)} (import chain: {' -> '.join(chain)})"
+    if ban.reason:
+        text += f": {ban.reason}"
+    if ban.use_instead:
+        text += f"; use {ban.use_instead}"
+    return text
+
+
+def chain_findings(graph: ImportGraph, policy: Policy, modules: Iterable[str]) -> dict[str, list[tuple[int, int, str]]]:
+    """module -> (line, 0-based column, "CG104 message") for the given modules of the graph."""
+    wanted = [m for m in modules if m in graph.imports]
+    result: dict[str, list[tuple[int, int, str]]] = {}
+    for ban in policy.bans:
+        if not ban.transitive:
+            continue
+        hop = graph.next_hops(ban)
+        for module in wanted:
+            if not ban.guards(module):
+                continue
+            best: dict[int, tuple[int, Import, list[str]]] = {}
+            for item in graph.imports[module]:
+                target = graph.target(item, ban)
+                if target is None or target == module or ban.bans(target) or target not in hop:
+                    continue
+                chain = _chain(module, target, hop)
+                kept = best.get(item.statement)
+                if kept is None or len(chain) < kept[0]:
+                    best[item.statement] = (len(chain), item, chain)
+            for _, item, chain in best.values():
+                result.setdefault(module, []).append((item.line, item.col, chain_message(ban, module, chain)))
+    for findings in result.values():
+        findings.sort()
+    return result
