@@ -5,8 +5,9 @@ stderr together). The commands of one block run in order in one ``bash``, in a f
 repository (``cd examples`` and files written by one command are seen by the next), with this
 interpreter's ``bin`` folder first on ``PATH``. Output is compared line by line: a line ``...``
 stands for any number of lines, and ``...`` inside a line for any text (that is how the docs
-mark trimmed output, timings and paths). A block preceded by ``<!-- docs-test: skip REASON -->``
-is not run; the reason is required.
+mark trimmed output, timings and paths). ``<!-- docs-test: cwd=DIR -->`` on the line before a
+block runs it in DIR of the copy; ``<!-- docs-test: skip REASON -->`` does not run it (the reason
+is required).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def run_block(block: Block, workdir: Path) -> list[tuple[Step, int, list[str]]]:
     script = ["exec 2>&1"]
     for step in block.steps:
         script.append(f"{step.command}\n__cg_status=$?; printf '\\n{_MARK}%d\\n' $__cg_status; (exit $__cg_status)")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COSTGUARD_", "SECFILINGS_", "PYTEST_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COSTGUARD_", "SECFILINGS_", "PYTEST_", "GITHUB_"))}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env["COLUMNS"] = "200"
     result = subprocess.run(
@@ -130,6 +131,9 @@ def test_console_block_runs_as_shown(block: Block, tmp_path: Path) -> None:
         pytest.skip(reason)
     workdir = tmp_path / "repo"
     shutil.copytree(ROOT, workdir, ignore=_SKIP_COPY, symlinks=True)
+    if block.directive.startswith("cwd="):
+        workdir = workdir / block.directive[4:].strip()
+        assert workdir.is_dir(), f"{block.id}: no folder {block.directive[4:]}"
     for step, status, actual in run_block(block, workdir):
         assert status >= 0, f"{block.id}: `{step.command}` did not finish"
         assert output_matches(step.expected, actual), (

@@ -36,6 +36,7 @@ def project(tmp_path: Path) -> Path:
     for package in ("shop", "shop/services", "shop/storage"):
         (tmp_path / package).mkdir(parents=True)
         (tmp_path / package / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "shop" / "storage" / "s3_direct_read.py").write_text("", encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(POLICY, encoding="utf-8")
     (tmp_path / "shop" / "services" / "orders.py").write_text(ORDERS, encoding="utf-8")
     (tmp_path / "shop" / "services" / "clean.py").write_text("x = 1\n", encoding="utf-8")
