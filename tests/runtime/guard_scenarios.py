@@ -74,6 +74,109 @@ SCENARIOS["never:prefix"] = importing("acme.jobs.prefix")
 SCENARIOS["never:through_script"] = importing("acme.jobs.through_script")
 SCENARIOS["never:cloud_from_scripts"] = importing("acme.scripts.load_cloud")
 
+# The unprotected banned package (acme.svc.bare): by name, first load and cache hit, and by path.
+BARE_FORMS = ["bare_import", "bare_from", "bare_import_module", "bare_find_spec"]
+for form in BARE_FORMS:
+    SCENARIOS[f"bare_first:{form}"] = importing(f"acme.jobs.{form}")
+    SCENARIOS[f"bare_cached:{form}"] = importing(f"acme.jobs.{form}", ("acme.scripts.load_bare",))
+BARE_BY_PATH = [
+    "spec_from_file_location", "submodule_by_path", "run_path", "run_path_main", "run_path_folder",
+    "exec_cached_spec", "pkgutil_loader", "exec_compiled_source", "zipimporter",
+]
+for form in BARE_BY_PATH:
+    SCENARIOS[f"bare_path:{form}"] = importing(
+        f"acme.jobs.bare_path_{form}", ("acme.scripts.load_bare",) if form == "exec_cached_spec" else ()
+    )
+
+
+def project_zip() -> str:
+    """A zip of the project's acme/ folder (built once, inside the project), also in ACME_ZIP."""
+    import tempfile
+    import zipfile
+
+    if os.environ.get("ACME_ZIP"):
+        return os.environ["ACME_ZIP"]
+    archive = os.path.join(tempfile.mkdtemp(prefix="dist-", dir=ROOT), "acme.zip")
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for folder, _dirs, files in os.walk(os.path.join(ROOT, "acme")):
+            for file in files:
+                if file.endswith(".py"):
+                    full = os.path.join(folder, file)
+                    bundle.write(full, os.path.relpath(full, ROOT))
+    os.environ["ACME_ZIP"] = archive
+    return archive
+
+
+@scenario("bare_path:zip_on_sys_path")
+def bare_from_zip() -> Any:
+    archive = project_zip()
+    saved = list(sys.path)
+    sys.path[:] = [archive] + [p for p in saved if os.path.abspath(p or ".") != os.path.abspath(ROOT)]
+    try:
+        import acme.jobs.bare_import  # noqa: F401
+
+        return {"file": sys.modules["acme.jobs.bare_import"].__file__}
+    finally:
+        sys.path[:] = saved
+
+
+@scenario("never:bare_by_path_from_scripts")
+def bare_by_path_allowed() -> Any:
+    import acme.scripts.load_bare
+
+    namespace = acme.scripts.load_bare.run_by_path(os.path.join(ROOT, "acme", "svc", "bare", "__init__.py"))
+    return namespace["VALUE"]
+
+
+@scenario("race")
+def race() -> Any:
+    """Allowed and guarded threads import the banned modules at the same moment, many rounds:
+    first loads (nothing preloaded) and cache hits (preloaded), statements and import_module."""
+    import importlib
+
+    sys.setswitchinterval(1e-6)  # switch threads as often as CPython allows
+    rounds = int(os.environ.get("ACME_RACE_ROUNDS", "150"))
+    guarded_modules = ["acme.jobs.bare_import", "acme.jobs.bare_from", "acme.jobs.bare_import_module", "acme.jobs.form_import"]
+    allowed_modules = ["acme.scripts.load_bare", "acme.scripts.load"]
+    tally = {"guarded_refused": 0, "guarded_passed": 0, "allowed_ok": 0, "allowed_failed": 0, "rounds": rounds}
+    problems: list[str] = []
+    lock = threading.Lock()
+    for number in range(rounds):
+        forget()
+        if number % 2:
+            for name in allowed_modules:
+                importlib.import_module(name)  # cache hits this round
+            for name in guarded_modules:
+                sys.modules.pop(name, None)
+        workers = [("allowed", name) for name in allowed_modules] * 2 + [("guarded", name) for name in guarded_modules] * 2
+        barrier = threading.Barrier(len(workers))
+
+        def work(kind: str, name: str) -> None:
+            barrier.wait()
+            try:
+                __import__(name)
+            except ForbiddenImportError:
+                outcome = "refused"
+            except BaseException as exc:  # noqa: BLE001
+                outcome = f"error {type(exc).__name__}: {exc}"
+            else:
+                outcome = "ok"
+            with lock:
+                if kind == "guarded":
+                    tally["guarded_refused" if outcome == "refused" else "guarded_passed"] += 1
+                else:
+                    tally["allowed_ok" if outcome == "ok" else "allowed_failed"] += 1
+                if (kind == "guarded") != (outcome == "refused") and len(problems) < 5:
+                    problems.append(f"round {number}: {kind} {name}: {outcome}")
+
+        threads = [threading.Thread(target=work, args=worker) for worker in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    tally["problems"] = problems
+    return tally
+
 
 @scenario("path:zip")
 def from_zip() -> Any:
@@ -216,13 +319,29 @@ def log_twice() -> Any:
     return [(r.levelname, r.getMessage()) for r in records]
 
 
-@scenario("install_idempotent")
-def install_idempotent() -> Any:
+def _attempt(module: str) -> str:
+    """Import ``module`` afresh: "refused", "ok", or the error."""
+    for name in [n for n in sys.modules if n == module]:
+        del sys.modules[name]
+    try:
+        __import__(module)
+    except ForbiddenImportError:
+        return "refused"
+    except BaseException as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"
+    return "ok"
+
+
+@scenario("ownership")
+def ownership() -> Any:
+    """Handles: each install() its own; only the last uninstall removes the hooks; overrides."""
     import builtins
 
     import runtime_guard
-    from runtime_guard.hook import GuardFinder
+    from runtime_guard.hook import GuardFinder, active_guard, override
 
+    original = builtins.__import__
+    state: dict[str, Any] = {}
     handles: list[Any] = []
     threads = [threading.Thread(target=lambda: handles.append(runtime_guard.install())) for _ in range(8)]
     for thread in threads:
@@ -230,29 +349,46 @@ def install_idempotent() -> Any:
     for thread in threads:
         thread.join()
     wrapper = builtins.__import__
-    state = {
-        "same_handle": len({id(h) for h in handles}) == 1 and len(handles) == 8,
-        "finders": sum(isinstance(f, GuardFinder) for f in sys.meta_path),
-        "one_layer": not hasattr(getattr(wrapper, "__costguard_wrapper__", None), "__costguard_wrapper__"),
-        "env": [os.environ.get("COSTGUARD_RUNTIME"), os.environ.get("COSTGUARD_CONFIG")],
-    }
-    with handles[0]:
-        try:
-            import acme.jobs.form_import  # noqa: F401
-        except ForbiddenImportError:
-            state["raised_inside"] = True
-    forget()
-    import acme.scripts.load  # noqa: F401
-    import acme.jobs.form_import  # noqa: F401,F811  (a cache hit: no hook any more)
+    state["handles"] = len({id(h) for h in handles})
+    state["finders"] = sum(isinstance(f, GuardFinder) for f in sys.meta_path)
+    state["armed_at_install"] = wrapper is not original and hasattr(wrapper, "__costguard_wrapper__")
+    state["one_layer"] = not hasattr(getattr(wrapper, "__costguard_wrapper__", None), "__costguard_wrapper__")
+    state["env"] = [os.environ.get("COSTGUARD_RUNTIME"), os.environ.get("COSTGUARD_CONFIG")]
+    import acme.scripts.load  # noqa: F401  (the banned module is loaded: imports below are cache hits)
+    import acme.jobs.calls_read
 
-    state["after_exit"] = {
+    def call() -> str:
+        try:
+            acme.jobs.calls_read.use()
+        except ForbiddenImportError:
+            return "refused"
+        return "ok"
+
+    state["before"] = [_attempt("acme.jobs.form_import"), call()]
+    first = handles[0]
+    for handle in handles[1:]:  # every handle that did not create the hooks
+        handle.uninstall()
+    state["others_gone"] = [_attempt("acme.jobs.form_import"), call(), first.installed, active_guard() is first]
+    with runtime_guard.install(mode="off", inherit=False) as off:  # an override, not an uninstall
+        state["override_off"] = [_attempt("acme.jobs.form_import"), call(), off.active, os.environ.get("COSTGUARD_RUNTIME")]
+    state["after_override"] = [_attempt("acme.jobs.form_import"), call(), active_guard() is first]
+    with override("warn"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            state["override_warn"] = [_attempt("acme.jobs.form_import"), len(caught)]
+    late = runtime_guard.install()  # joins after the creator ...
+    first.uninstall()  # ... so the creator's uninstall leaves the hooks on
+    state["creator_gone"] = [_attempt("acme.jobs.form_import"), builtins.__import__ is wrapper]
+    late.uninstall()  # the last owner: everything restored
+    state["all_gone"] = {
+        "import_restored": builtins.__import__ is original,
         "finders": sum(isinstance(f, GuardFinder) for f in sys.meta_path),
-        "import_restored": not hasattr(builtins.__import__, "__costguard_wrapper__"),
         "env": [os.environ.get("COSTGUARD_RUNTIME"), os.environ.get("COSTGUARD_CONFIG")],
+        "cached_import": _attempt("acme.jobs.form_import"),  # no hook: a cache hit passes
+        "by_path_inert": _attempt("acme.jobs.bare_path_run_path"),  # the audit hook stays, inert
+        # protect() with no guard installed: the module's own policy, checked at each call
+        "call": call(),
     }
-    with runtime_guard.install(mode="warn", inherit=False) as again:
-        state["reinstalled"] = [again.installed, again.mode, os.environ.get("COSTGUARD_RUNTIME")]
-    state["after_second_exit"] = again.installed
     return state
 
 
@@ -282,10 +418,23 @@ def run(name: str) -> dict[str, Any]:
 
 def main() -> None:
     setup, names = sys.argv[1], sys.argv[2:]
-    if setup == "hook":
+    base, _, extra = setup.partition("+")
+    if base == "hook":
         import runtime_guard
 
         runtime_guard.install()
+    if extra == "typeguard":  # another import hook ahead of the guard's finder, instrumenting acme
+        from typeguard import install_import_hook
+
+        install_import_hook(["acme"])
+    elif extra == "reorder":  # the guard's finder moved behind every other finder
+        from runtime_guard.hook import GuardFinder
+
+        mine = [finder for finder in sys.meta_path if isinstance(finder, GuardFinder)]
+        assert mine, "no guard finder to move"
+        for finder in mine:
+            sys.meta_path.remove(finder)
+            sys.meta_path.append(finder)
     for name in names:
         print(json.dumps(run(name), default=repr), flush=True)
 
