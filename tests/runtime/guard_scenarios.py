@@ -107,6 +107,12 @@ def project_zip() -> str:
     return archive
 
 
+@scenario("bare_path:zipimporter")
+def bare_zipimporter() -> Any:
+    project_zip()
+    return importing("acme.jobs.bare_path_zipimporter")()
+
+
 @scenario("bare_path:zip_on_sys_path")
 def bare_from_zip() -> Any:
     archive = project_zip()
@@ -128,46 +134,54 @@ def bare_by_path_allowed() -> Any:
     return namespace["VALUE"]
 
 
+RACE_STATEMENTS = [
+    "import acme.svc.bare",
+    "from acme.svc import bare",
+    "import importlib; importlib.import_module('acme.svc.bare')",
+    "import acme.svc.store.raw",
+    "from acme.svc.store import raw",
+]
+
+
 @scenario("race")
 def race() -> Any:
     """Allowed and guarded threads import the banned modules at the same moment, many rounds:
-    first loads (nothing preloaded) and cache hits (preloaded), statements and import_module."""
+    first loads (nothing preloaded) and cache hits (preloaded), statements and import_module.
+    Each thread runs its own import statement as code of its own module (a guarded one,
+    ``acme.jobs.thread``, or an allowed one, ``acme.scripts.thread``)."""
     import importlib
 
     sys.setswitchinterval(1e-6)  # switch threads as often as CPython allows
     rounds = int(os.environ.get("ACME_RACE_ROUNDS", "150"))
-    guarded_modules = ["acme.jobs.bare_import", "acme.jobs.bare_from", "acme.jobs.bare_import_module", "acme.jobs.form_import"]
-    allowed_modules = ["acme.scripts.load_bare", "acme.scripts.load"]
     tally = {"guarded_refused": 0, "guarded_passed": 0, "allowed_ok": 0, "allowed_failed": 0, "rounds": rounds}
     problems: list[str] = []
     lock = threading.Lock()
     for number in range(rounds):
         forget()
         if number % 2:
-            for name in allowed_modules:
-                importlib.import_module(name)  # cache hits this round
-            for name in guarded_modules:
-                sys.modules.pop(name, None)
-        workers = [("allowed", name) for name in allowed_modules] * 2 + [("guarded", name) for name in guarded_modules] * 2
+            importlib.import_module("acme.scripts.load_bare")  # cache hits this round
+            importlib.import_module("acme.scripts.load")
+        workers = [(kind, statement) for statement in RACE_STATEMENTS for kind in ("allowed", "guarded", "guarded")]
         barrier = threading.Barrier(len(workers))
 
-        def work(kind: str, name: str) -> None:
+        def work(kind: str, statement: str) -> None:
+            namespace = {"__name__": f"acme.{'jobs' if kind == 'guarded' else 'scripts'}.thread", "__package__": "acme"}
             barrier.wait()
             try:
-                __import__(name)
+                exec(statement, namespace)
             except ForbiddenImportError:
                 outcome = "refused"
             except BaseException as exc:  # noqa: BLE001
                 outcome = f"error {type(exc).__name__}: {exc}"
             else:
-                outcome = "ok"
+                outcome = "ok" if "acme" in namespace or "bare" in namespace or "raw" in namespace or "importlib" in namespace else "nothing bound"
             with lock:
                 if kind == "guarded":
                     tally["guarded_refused" if outcome == "refused" else "guarded_passed"] += 1
                 else:
                     tally["allowed_ok" if outcome == "ok" else "allowed_failed"] += 1
                 if (kind == "guarded") != (outcome == "refused") and len(problems) < 5:
-                    problems.append(f"round {number}: {kind} {name}: {outcome}")
+                    problems.append(f"round {number}: {kind} {statement!r}: {outcome}")
 
         threads = [threading.Thread(target=work, args=worker) for worker in workers]
         for thread in threads:
@@ -176,147 +190,6 @@ def race() -> Any:
             thread.join()
     tally["problems"] = problems
     return tally
-
-
-@scenario("path:zip")
-def from_zip() -> Any:
-    import tempfile
-    import zipfile
-
-    archive = os.path.join(tempfile.mkdtemp(prefix="dist-", dir=ROOT), "acme.zip")  # built inside the project
-    with zipfile.ZipFile(archive, "w") as bundle:
-        for folder, _dirs, files in os.walk(os.path.join(ROOT, "acme")):
-            for file in files:
-                if file.endswith(".py"):
-                    full = os.path.join(folder, file)
-                    bundle.write(full, os.path.relpath(full, ROOT))
-    saved = list(sys.path)
-    sys.path[:] = [archive] + [p for p in saved if os.path.abspath(p or ".") != os.path.abspath(ROOT)]
-    try:
-        import acme.jobs.form_import  # noqa: F401
-
-        return {"file": sys.modules["acme.jobs.form_import"].__file__}
-    finally:
-        sys.path[:] = saved
-
-
-@scenario("never:own_calls")
-def own_calls() -> Any:
-    import acme.scripts.load
-    import acme.svc.store.raw.fast
-
-    return [acme.scripts.load.read_twice(), acme.svc.store.raw.fast.read_fast("z")]
-
-
-@scenario("call_from_guarded")
-def call_from_guarded() -> Any:
-    import acme.jobs.calls_read
-
-    return acme.jobs.calls_read.use()
-
-
-@scenario("repeat")
-def repeat() -> Any:
-    import acme.scripts.load  # noqa: F401
-    import acme.jobs.lazy_use
-
-    raised = 0
-    for _ in range(3):
-        try:
-            acme.jobs.lazy_use.use()
-        except ForbiddenImportError:
-            raised += 1
-    return raised
-
-
-@scenario("thread")
-def in_thread() -> Any:
-    caught: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            import acme.jobs.form_import  # noqa: F401
-        except BaseException as exc:  # noqa: BLE001
-            caught.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if caught:
-        raise caught[0]
-
-
-@scenario("pickle")
-def pickled() -> Any:
-    try:
-        import acme.jobs.form_import  # noqa: F401
-    except ForbiddenImportError as exc:
-        copy = pickle.loads(pickle.dumps(exc))
-        same = all(getattr(copy, a) == getattr(exc, a) for a in ("module", "importer", "chain", "reason", "use_instead"))
-        return {"same": same and str(copy) == str(exc) and type(copy) is type(exc)}
-    return {"same": None}
-
-
-def _multiprocessing(method: str) -> Any:
-    import multiprocessing
-
-    import acme.scripts.mp_entry
-
-    context = multiprocessing.get_context(method)
-    queue = context.Queue()
-    process = context.Process(target=acme.scripts.mp_entry.guarded_import, args=(queue,))
-    process.start()
-    result = queue.get(timeout=60)
-    process.join(60)
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
-SCENARIOS["mp_fork"] = lambda: _multiprocessing("fork")
-SCENARIOS["mp_spawn"] = lambda: _multiprocessing("spawn")
-
-
-@scenario("subprocess")
-def child() -> Any:
-    done = subprocess.run(
-        [sys.executable, "-c", "import acme.jobs.form_import"], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
-    return {"returncode": done.returncode, "last": last}
-
-
-@scenario("warn_twice")
-def warn_twice() -> Any:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        import acme.jobs.form_import  # noqa: F401
-        forget()
-        import acme.jobs.form_import  # noqa: F401,F811  (same importer again)
-        import acme.jobs.form_from_pkg  # noqa: F401  (another importer)
-        import acme.jobs.lazy_use
-
-        acme.jobs.lazy_use.use()
-    return [(w.category.__name__, str(w.message)) for w in caught]
-
-
-@scenario("log_twice")
-def log_twice() -> Any:
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("runtime_guard")
-    logger.addHandler(Keep())
-    import acme.jobs.form_import  # noqa: F401
-
-    forget()
-    import acme.jobs.form_import  # noqa: F401,F811
-    import acme.jobs.form_from_pkg  # noqa: F401
-
-    return [(r.levelname, r.getMessage()) for r in records]
 
 
 def _attempt(module: str) -> str:
