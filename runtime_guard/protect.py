@@ -14,7 +14,7 @@ import sys
 from typing import Any, Callable, TypeVar
 
 from runtime_guard.checker import Checker
-from runtime_guard.config import policy_near, resolve_mode
+from runtime_guard.config import installed_policy, policy_near, resolve_mode
 from runtime_guard.frames import importer_frame, module_name
 from runtime_guard.policy import Policy, PolicyError, load_policy, module_name_for_path
 
@@ -114,7 +114,8 @@ def _banned_name(names: list[str], policy: Policy) -> str | None:
 
 
 def _policy_for(names: list[str], file: str | None, policy: Policy | str | os.PathLike[str] | None) -> Policy | None:
-    """The policy that bans one of ``names``: explicit, COSTGUARD_CONFIG, the cwd's, the file's.
+    """The policy that bans one of ``names``: explicit, COSTGUARD_CONFIG, the cwd's, the file's,
+    then the policies installed distributions ship (so an installed wheel protects itself).
 
     A bad policy file is an error only when no other candidate bans the module.
     """
@@ -134,6 +135,13 @@ def _policy_for(names: list[str], file: str | None, policy: Policy | str | os.Pa
         except PolicyError as exc:  # e.g. an unrelated project's broken pyproject.toml in the cwd
             problem = problem or exc
             continue
+        if found is not None and _banned_name(names, found) is not None:
+            return found
+    try:
+        found = installed_policy()
+    except PolicyError as exc:
+        problem = problem or exc
+    else:
         if found is not None and _banned_name(names, found) is not None:
             return found
     if problem is not None:
