@@ -75,12 +75,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if script is not None and not os.path.isfile(script):
         print(f"costguard: {script}: no such script", file=sys.stderr)
         return 2
-    from runtime_guard.hook import install, uninstall
+    from runtime_guard.hook import active_guard, install
 
+    program = os.path.abspath(script) if script is not None else None
+    if module is not None:
+        from runtime_guard.config import program_location
+
+        program = program_location(["python", "-m", module])
     try:
-        if mode is not None or policy is not None:
-            uninstall()  # a guard from start-up (COSTGUARD_RUNTIME): our flags take precedence
-        install(policy, mode)
+        started = active_guard()  # a guard from start-up (COSTGUARD_RUNTIME)
+        if started is not None and policy is None:
+            install(mode=mode)  # our --mode overrides it while the program runs
+        else:
+            install(policy, mode, program=program)
     except PolicyError as exc:
         print(f"costguard: {exc}", file=sys.stderr)
         return 2

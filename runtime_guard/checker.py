@@ -14,6 +14,8 @@ from runtime_guard.policy import Ban, Policy, is_within
 
 __all__ = ["Checker", "TRANSITIVE_ONLY"]
 
+__tracebackhide__ = True  # pytest: the guard's frames are not the user's problem
+
 # Stored for unguarded importers when the policy has transitive bans: truthy (a tuple of one
 # ban that matches nothing), so the import wrapper's fast path stays one dict look-up and one
 # truth test; their imports of a transitively banned module are checked against the chain.
@@ -32,6 +34,11 @@ class Checker:
         # First components of transitively banned modules: an absolute import statement whose
         # name starts elsewhere cannot reach them, so unguarded importers skip it at once.
         self.transitive_roots = frozenset(ban.module.partition(".")[0] for ban in self.transitive)
+        # First components of every banned module: an absolute import statement whose name
+        # starts elsewhere cannot reach one, whoever runs it.
+        self.roots = frozenset(module.partition(".")[0] for module in self.banned_modules)
+        # Last components: every file of a banned module (or of its submodules) has one in its path.
+        self.leaves = tuple(sorted({module.rpartition(".")[2] for module in self.banned_modules}))
         self.decisions: dict[str, tuple[Ban, ...]] = {}
         self._main_decisions: dict[Any, tuple[Ban, ...]] = {}
         self._reported: set[tuple[str, str]] = set()
@@ -77,21 +84,27 @@ class Checker:
         targets: Iterable[str],
         frame: FrameType | None,
         kind: str = "import",
-    ) -> None:
-        """Report the first target that one of ``bans`` forbids to ``importer``."""
+    ) -> ForbiddenImportError | None:
+        """The error for the first target that one of ``bans`` forbids to ``importer``.
+
+        In ``raise`` mode the caller raises it (from its own frame, so a traceback shows one
+        frame of the guard, not four); ``warn`` and ``log`` report here and return None.
+        """
         if importer is None:
-            return
+            return None
         for target in targets:
             if not self.is_banned(target):
                 continue
             for ban in bans:
                 if ban.bans(target):
-                    self.violation(ban, importer, target, frame)
-                    return
+                    return self.violation(ban, importer, target, frame)
             if self.transitive:
-                self.check_transitive(importer, target, frame)
+                error = self.check_transitive(importer, target, frame)
+                if error is not None:
+                    return error
+        return None
 
-    def check_transitive(self, importer: str, target: str, frame: FrameType | None) -> None:
+    def check_transitive(self, importer: str, target: str, frame: FrameType | None) -> ForbiddenImportError | None:
         """A ``transitive = true`` ban forbids every chain of imports that starts in a guarded module."""
         chain = import_chain(frame, importer, target)
         for ban in self.transitive:
@@ -99,8 +112,15 @@ class Checker:
                 continue
             for name in chain[:-1]:
                 if ban.guards(name):
-                    self.violation(ban, name, target, frame, chain)
-                    return
+                    return self.violation(ban, name, target, frame, chain)
+        return None
+
+    def banned_root(self, target: str) -> str | None:
+        """The banned module (a ban's ``module``) that ``target`` is or is inside."""
+        for module in self.banned_modules:
+            if is_within(target, module):
+                return module
+        return None
 
     # -- reporting ------------------------------------------------------------------------------
 
@@ -111,9 +131,9 @@ class Checker:
         target: str,
         frame: FrameType | None,
         chain: tuple[str, ...] | None = None,
-    ) -> None:
+    ) -> ForbiddenImportError | None:
         if self.mode == "off":
-            return
+            return None
         if chain is None:
             chain = import_chain(frame, importer, target)
         error = ForbiddenImportError(
@@ -125,11 +145,11 @@ class Checker:
             scope=ban.scope_of(importer),
         )
         if self.mode == "raise":
-            raise error
+            return error
         key = (importer, target)
         with self._lock:
             if key in self._reported:
-                return
+                return None
             self._reported.add(key)
         if self.mode == "warn":
             filename = frame.f_code.co_filename if frame is not None else "<unknown>"
@@ -139,6 +159,7 @@ class Checker:
             import logging
 
             logging.getLogger("runtime_guard").warning("costguard: %s", error)
+        return None
 
 
 def frame_at(depth: int) -> FrameType | None:

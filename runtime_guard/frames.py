@@ -11,6 +11,8 @@ from runtime_guard.policy import module_name_for_path
 
 __all__ = ["MACHINERY", "is_machinery", "module_name", "importer_frame", "import_chain"]
 
+__tracebackhide__ = True  # pytest hides every frame of this module
+
 # Modules whose frames sit between the code that asks for an import and the import itself.
 MACHINERY = frozenset(
     {

@@ -14,11 +14,13 @@ import sys
 from typing import Any, Callable, TypeVar
 
 from runtime_guard.checker import Checker
-from runtime_guard.config import env_mode, policy_near, resolve_mode
+from runtime_guard.config import installed_policy, policy_near, resolve_mode
 from runtime_guard.frames import importer_frame, module_name
 from runtime_guard.policy import Policy, PolicyError, load_policy, module_name_for_path
 
 __all__ = ["protect", "Protection"]
+
+__tracebackhide__ = True  # pytest hides every frame of this module
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,18 +30,34 @@ def _own(name: str, module: str) -> bool:
 
 
 class Protection:
-    """The decorator ``protect()`` returns: wrap public functions so each call checks its caller."""
+    """The decorator ``protect()`` returns: wrap public functions so each call checks its caller.
 
-    def __init__(self, module: str, checker: Checker | None) -> None:
+    Each check consults the guard that is active at that moment (its policy and mode, ``off``
+    included); with no guard installed, the checker ``protect()`` built from the module's own
+    policy. ``pinned`` (an explicit ``policy=`` or ``mode=`` given to ``protect()``) always wins.
+    """
+
+    def __init__(self, module: str, checker: Checker | None, pinned: bool = False) -> None:
         self.module = module
         self.checker = checker
+        self.pinned = pinned
 
     def __bool__(self) -> bool:
         return self.checker is not None
 
+    def current_checker(self) -> Checker | None:
+        """The checker that decides now."""
+        if not self.pinned:
+            from runtime_guard.hook import active_checker
+
+            active = active_checker()
+            if active is not None and (active.mode == "off" or active.is_banned(self.module)):
+                return active
+        return self.checker
+
     def check_caller(self, depth: int = 1) -> None:
         """Check the code ``depth`` frames above the caller of this method."""
-        checker = self.checker
+        checker = self.current_checker()
         if checker is None or checker.mode == "off":
             return
         frame = importer_frame(sys._getframe(depth + 1), exclude=self.module)
@@ -52,7 +70,9 @@ class Protection:
         if bans is None:
             bans = checker.decide(frame.f_globals)
         if bans:
-            checker.check(bans, caller, (self.module,), frame, kind="call")
+            error = checker.check(bans, caller, (self.module,), frame, kind="call")
+            if error is not None:
+                raise error
 
     def __call__(self, func: F) -> F:
         if self.checker is None:
@@ -94,7 +114,8 @@ def _banned_name(names: list[str], policy: Policy) -> str | None:
 
 
 def _policy_for(names: list[str], file: str | None, policy: Policy | str | os.PathLike[str] | None) -> Policy | None:
-    """The policy that bans one of ``names``: explicit, COSTGUARD_CONFIG, the cwd's, the file's.
+    """The policy that bans one of ``names``: explicit, COSTGUARD_CONFIG, the cwd's, the file's,
+    then the policies installed distributions ship (so an installed wheel protects itself).
 
     A bad policy file is an error only when no other candidate bans the module.
     """
@@ -114,6 +135,13 @@ def _policy_for(names: list[str], file: str | None, policy: Policy | str | os.Pa
         except PolicyError as exc:  # e.g. an unrelated project's broken pyproject.toml in the cwd
             problem = problem or exc
             continue
+        if found is not None and _banned_name(names, found) is not None:
+            return found
+    try:
+        found = installed_policy()
+    except PolicyError as exc:
+        problem = problem or exc
+    else:
         if found is not None and _banned_name(names, found) is not None:
             return found
     if problem is not None:
@@ -152,25 +180,26 @@ def protect(
         module = _banned_name(names, found)
         if module is None:
             return Protection(name, None)
-        if active is not None and policy is None and mode is None:
-            checker = active
+        pinned = policy is not None or mode is not None
+        if active is not None and not pinned:
+            # The module's own fallback for when no guard is on any more: its policy, the
+            # environment's or the policy's mode.
+            checker = Checker(found, resolve_mode(None, found))
         else:
-            if mode is None and env_mode() is None and active is not None:
-                mode = active.mode
             checker = Checker(found, resolve_mode(mode, found))
     except PolicyError as exc:
         raise PolicyError(exc.path, exc.key, f"{exc.problem} (while protecting {name})") from None
-    protection = Protection(module, checker)
+    protection = Protection(module, checker, pinned)
+    checker = protection.current_checker() or checker
     if checker.mode == "off":
         return protection
-    guard = hook.active_guard()
-    if guard is not None and guard.installed:
-        guard.arm_statements()  # the banned module is executing: cache hits are possible from now on
     importer = importer_frame(frame.f_back, exclude=module)
     if importer is not None:
         importer_name = module_name(importer.f_globals)
         if importer_name is not None and not _own(importer_name, module):
             bans = checker.decide(importer.f_globals)
             if bans:
-                checker.check(bans, importer_name, (module,), importer, kind="execute")
+                error = checker.check(bans, importer_name, (module,), importer, kind="execute")
+                if error is not None:
+                    raise error
     return protection

@@ -1,23 +1,28 @@
 """pytest plugin (``pytest11`` entry point ``costguard``): the runtime guard during test runs.
 
-On in any project whose policy exists (``[tool.costguard]`` in the nearest pyproject.toml from
-the root directory, or ``COSTGUARD_CONFIG``). Off with ``-p no:costguard``,
-``--costguard=off`` or the ini option ``costguard = off``. The mode is the flag's, else the ini
-option's, else ``COSTGUARD_RUNTIME``'s, else the policy's; a guard already on from start-up
-(``COSTGUARD_RUNTIME``) is kept unless the command-line flag asks for another mode. Test
-modules are never guarded (only the ``within`` prefixes are), so a test may import the banned
-module itself; a guarded module that reaches it makes the test fail with the guard's message.
-Children of tests are not guarded by the plugin (set ``COSTGUARD_RUNTIME`` for that).
+On in any project whose policy exists (``[tool.costguard]`` found from the root directory, or
+``COSTGUARD_CONFIG``). Off with ``-p no:costguard``, ``--costguard=off`` or the ini option
+``costguard = off``. The mode is the flag's, else the ini option's, else ``COSTGUARD_RUNTIME``'s,
+else the policy's. A guard already on from start-up (``COSTGUARD_RUNTIME``) is kept; a
+``--costguard=MODE`` flag overrides its mode for the session with a handle of its own (never by
+uninstalling it). ``@pytest.mark.costguard(mode="off")`` gives one test its own mode (setup,
+call and teardown). The session's handle stays installed from the first test to the last
+whatever tests install and uninstall: every handle is its own. Test modules are never guarded
+(only the ``within`` prefixes are), so a test may import the banned module itself; a guarded
+module that reaches it makes the test fail with the guard's message. Children of tests are not
+guarded by the plugin (set ``COSTGUARD_RUNTIME`` for that).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generator
 
 import pytest
 
 from runtime_guard.config import resolve_policy
 from runtime_guard.policy import RUNTIME_MODES, PolicyError
+
+__all__ = ["session_guard"]
 
 _GUARD_KEY = pytest.StashKey["Any"]()
 
@@ -36,6 +41,9 @@ def pytest_addoption(parser: Any) -> None:
 
 
 def pytest_configure(config: Any) -> None:
+    config.addinivalue_line(
+        "markers", "costguard(mode): run this test with the runtime guard in MODE (raise, warn, log or off)"
+    )
     flag = config.getoption("costguard_mode")
     mode = flag or (config.getini("costguard") or "").strip() or None
     if mode is not None and mode not in RUNTIME_MODES:
@@ -43,10 +51,11 @@ def pytest_configure(config: Any) -> None:
     from runtime_guard.hook import active_guard, install
 
     started = active_guard()
-    if started is not None and started.installed:  # guarded at start-up (COSTGUARD_RUNTIME)
+    if started is not None:  # guarded at start-up (COSTGUARD_RUNTIME)
         if flag is None or flag == started.mode:
             return  # leave that guard alone
-        started.uninstall()  # the command-line flag beats COSTGUARD_RUNTIME
+        config.stash[_GUARD_KEY] = install(mode=flag, inherit=False)  # an explicit override, for the session
+        return
     if mode == "off":
         return
     try:
@@ -59,11 +68,37 @@ def pytest_configure(config: Any) -> None:
     config.stash[_GUARD_KEY] = guard
 
 
+def session_guard(config: Any) -> Any:
+    """The handle this plugin installed for the session (None when it installed none)."""
+    return config.stash.get(_GUARD_KEY, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: Any, nextitem: Any) -> Generator[None, None, None]:
+    marker = item.get_closest_marker("costguard")
+    if marker is None:
+        yield
+        return
+    mode = marker.kwargs.get("mode", marker.args[0] if marker.args else None)
+    if mode not in RUNTIME_MODES:
+        raise pytest.UsageError(
+            f"{item.nodeid}: @pytest.mark.costguard: mode must be one of {', '.join(RUNTIME_MODES)}, got {mode!r}"
+        )
+    from runtime_guard.hook import active_guard, override
+
+    handle = override(mode) if active_guard() is not None else None
+    try:
+        yield
+    finally:
+        if handle is not None:
+            handle.uninstall()
+
+
 def pytest_report_header(config: Any) -> str | None:
     from runtime_guard.hook import active_guard
 
     guard = active_guard()
-    if guard is None or not guard.installed:
+    if guard is None:
         return "costguard: runtime guard off"
     return f"costguard: runtime guard {guard.mode} (policy {guard.policy.source})"
 

@@ -1,7 +1,7 @@
 """``secfilings demo``: the main job, end to end on the bundled real filings, under the runtime guard.
 
 1. turns the runtime guard on (the ``[tool.costguard]`` policy found from the working directory
-   upward, else the copy bundled with the package) and shows that it refuses the banned import;
+   or the program's location upward, else the one the installed package ships) and shows that it refuses the banned import;
 2. ingests the bundled real SEC filings (``secfilings/data``) through the de-duplicated write;
    a second run finds them all as duplicates and the lake's counts do not move;
 3. answers a company lookup (Snowflake, CIK 1640147) and a fund lookup (LTS One Management,
@@ -49,9 +49,7 @@ class _Guard:
         if self.previous is not None:
             self.guard = self.previous
         else:
-            policy = resolve_policy()
-            if policy is None:
-                policy = resolve_policy(str(resources.files("secfilings").joinpath("guard_policy.toml")))
+            policy = resolve_policy()  # cwd, the program's location, else the policy the installed package ships
             self.guard = install(policy, mode="raise")
 
     @property

@@ -13,6 +13,9 @@ from pathlib import Path
 BANNED = "acme.svc.store.raw"
 REASON = "each call is a billed GET"
 USE_INSTEAD = "acme.svc.store.index"
+# A banned package that does not call protect(): only the hooks stand between it and guarded code.
+BARE = "acme.svc.bare"
+BARE_REASON = "a billed call with no protect() inside"
 
 POLICY = f"""
 [[tool.costguard.ban]]
@@ -26,6 +29,12 @@ module = "acme.svc.cloud"
 within = ["acme.svc", "acme.jobs"]
 reason = "a billed cloud call"
 transitive = true
+
+[[tool.costguard.ban]]
+module = "{BARE}"
+within = ["acme.svc", "acme.jobs"]
+reason = "{BARE_REASON}"
+use_instead = "{USE_INSTEAD}"
 
 [tool.costguard.runtime]
 mode = "{{mode}}"
@@ -63,6 +72,16 @@ FORMS = {
     "reload": "import importlib, sys\nimportlib.reload(sys.modules['acme.svc.store.raw'])",
 }
 
+FORMS_LAZY_BARE = textwrap.dedent(
+    """\
+    import importlib.util, sys
+    spec = importlib.util.find_spec('acme.svc.bare')
+    module = importlib.util.module_from_spec(spec)
+    sys.modules['acme.svc.bare'] = module
+    spec.loader.exec_module(module)
+    """
+)
+
 # Loads of the banned file that only protect() sees (no import hook involved).
 BY_PATH = {
     "spec_from_file_location": textwrap.dedent(
@@ -87,6 +106,62 @@ BY_PATH = {
         """
     ),
     "run_module_main": "import runpy\nrunpy.run_module('acme.svc.store.raw', run_name='__main__', alter_sys=True)",
+}
+
+# Executions of the unprotected banned package's files by path (item 4): only the exec audit
+# hook sees these. ``SVC`` is the folder of acme/svc.
+_SVC = "import pathlib\nSVC = pathlib.Path(__file__).parents[1] / 'svc'\n"
+BARE_BY_PATH = {
+    "spec_from_file_location": _SVC + textwrap.dedent(
+        """\
+        import importlib.util
+        spec = importlib.util.spec_from_file_location('loose_bare', SVC / 'bare' / '__init__.py')
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        """
+    ),
+    "submodule_by_path": _SVC + textwrap.dedent(
+        """\
+        import importlib.util
+        spec = importlib.util.spec_from_file_location('loose_sub', SVC / 'bare' / 'sub.py')
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        """
+    ),
+    "run_path": _SVC + "import runpy\nrunpy.run_path(str(SVC / 'bare' / '__init__.py'))\n",
+    "run_path_main": _SVC + "import runpy\nrunpy.run_path(str(SVC / 'bare' / '__init__.py'), run_name='__main__')\n",
+    "run_path_folder": _SVC + "import runpy\nrunpy.run_path(str(SVC / 'bare'))\n",  # bare/__main__.py
+    "exec_cached_spec": textwrap.dedent(
+        """\
+        import importlib.util, sys
+        spec = sys.modules['acme.svc.bare'].__spec__  # loaded before by an allowed importer
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        """
+    ),
+    "pkgutil_loader": _SVC + textwrap.dedent(
+        """\
+        import importlib.util, pkgutil
+        for info in pkgutil.iter_modules([str(SVC)]):
+            if info.name == 'bare':
+                spec = info.module_finder.find_spec(info.name)
+                spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        """
+    ),
+    "exec_compiled_source": _SVC + textwrap.dedent(
+        """\
+        path = SVC / 'bare' / '__init__.py'
+        exec(compile(path.read_text(), str(path), 'exec'), {'__name__': 'loose_bare'})
+        """
+    ),
+    "zipimporter": textwrap.dedent(
+        """\
+        import os, zipimport
+        archive = os.environ['ACME_ZIP']  # a zip of the project's acme/ folder
+        spec = zipimport.zipimporter(os.path.join(archive, 'acme', 'svc')).find_spec('bare')
+        import importlib.util
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        """
+    ),
 }
 
 FILES = {
@@ -126,6 +201,14 @@ FILES = {
     "acme/jobs/through_script_cloud.py": "import acme.scripts.load_cloud\n",
     "acme/jobs/calls_read.py": "import acme.scripts.load\n\ndef use():\n    return acme.scripts.load.raw.read('x')\n",
     "acme/jobs/lazy_use.py": "def use():\n    import acme.svc.store.raw\n    return acme.svc.store.raw\n",
+    "acme/svc/bare/__init__.py": "VALUE = 'bare'\n",
+    "acme/svc/bare/__main__.py": "VALUE = 'bare main'\n",
+    "acme/svc/bare/sub.py": "VALUE = 'bare sub'\n",
+    "acme/jobs/bare_import.py": "import acme.svc.bare\n",
+    "acme/jobs/bare_from.py": "from acme.svc import bare\n",
+    "acme/jobs/bare_import_module.py": "import importlib\nimportlib.import_module('acme.svc.bare')\n",
+    "acme/jobs/bare_find_spec.py": FORMS_LAZY_BARE,
+    "acme/scripts/load_bare.py": "import acme.svc.bare\n\ndef run_by_path(path):\n    import runpy\n    return runpy.run_path(path)\n",
     "acme/scripts/__init__.py": "",
     "acme/scripts/load.py": "from acme.svc.store import raw\n\ndef read_twice():\n    return raw.read_many(['a', 'b'])\n",
     "acme/scripts/load_cloud.py": "import acme.svc.cloud\n",
@@ -149,6 +232,9 @@ def build_project(root: Path, mode: str = "raise") -> Path:
     """Write the tree under ``root`` and return it."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text(POLICY.format(mode=mode), encoding="utf-8")
+    for name, body in BARE_BY_PATH.items():
+        (root / "acme" / "jobs").mkdir(parents=True, exist_ok=True)
+        (root / "acme" / "jobs" / f"bare_path_{name}.py").write_text(body, encoding="utf-8")
     files = dict(FILES)
     for name, body in {**FORMS, **BY_PATH}.items():
         files[f"acme/jobs/form_{name}.py"] = body + "\n"

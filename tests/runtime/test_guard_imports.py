@@ -159,19 +159,3 @@ def test_log_mode_logs_once(quiet_modes: dict[str, dict[str, Any]]) -> None:
     assert [level for level, _ in result["value"]] == ["WARNING", "WARNING"]
     assert "imported by acme.jobs.form_import;" in result["value"][0][1]
     assert "imported by acme.jobs.form_from_pkg;" in result["value"][1][1]
-
-
-def test_install_is_idempotent_thread_safe_and_a_context_manager(acme_root: Path) -> None:
-    result = run_scenarios(acme_root, "none", ["install_idempotent"])["install_idempotent"]
-    assert result["outcome"] == "ok", result
-    policy_file = str(acme_root / "pyproject.toml")
-    assert result["value"] == {
-        "same_handle": True,
-        "finders": 1,
-        "one_layer": True,
-        "env": ["raise", policy_file],
-        "raised_inside": True,
-        "after_exit": {"finders": 0, "import_restored": True, "env": [None, None]},
-        "reinstalled": [True, "warn", None],
-        "after_second_exit": False,
-    }

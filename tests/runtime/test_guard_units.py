@@ -11,7 +11,7 @@ import pytest
 from runtime_guard import CostguardWarning, ForbiddenImportError
 from runtime_guard.checker import Checker
 from runtime_guard.config import resolve_mode
-from runtime_guard.hook import _make_import_wrapper, statement_targets
+from runtime_guard.hook import _make_import_wrapper, install, statement_targets
 from runtime_guard.importtime import forbidden_paths, parse_importtime
 from runtime_guard.policy import Ban, Policy, PolicyError, RuntimeSettings
 
@@ -42,10 +42,9 @@ def test_decisions_follow_the_policy() -> None:
     assert checker.decide({"__name__": "acme.scripts.load"}) == ()
     assert checker.decide({"__name__": "acme.svcx"}) == ()  # prefix on dot boundaries only
     assert checker.is_banned("acme.svc.raw.fast") and not checker.is_banned("acme.svc.raw_utils")
-    with pytest.raises(ForbiddenImportError) as caught:
-        checker.check((BAN,), "acme.jobs.x", ["acme.svc", "acme.svc.raw"], None)
-    assert caught.value.chain == ("acme.jobs.x", "acme.svc.raw")
-    checker.check((BAN,), "acme.jobs.x", ["acme.svc.raw_utils", "json"], None)  # nothing banned
+    error = checker.check((BAN,), "acme.jobs.x", ["acme.svc", "acme.svc.raw"], None)  # the caller raises it
+    assert isinstance(error, ForbiddenImportError) and error.chain == ("acme.jobs.x", "acme.svc.raw")
+    assert checker.check((BAN,), "acme.jobs.x", ["acme.svc.raw_utils", "json"], None) is None  # nothing banned
 
 
 def test_statement_targets_resolve_relative_and_fromlist() -> None:
@@ -62,17 +61,19 @@ def test_import_wrapper_without_usable_globals_behaves_like_cpython() -> None:
     import builtins
     import json
 
-    wrapper = _make_import_wrapper(Checker(POLICY, "raise"), builtins.__import__)
-    assert wrapper("json", 5) is json  # CPython ignores globals for an absolute import
-    for args in ((None, None, ["x"], 1), (5, None, ["x"], 1)):
-        with pytest.raises(Exception) as expected:
-            builtins.__import__("", *args)
-        with pytest.raises(type(expected.value)):
-            wrapper("", *args)  # not resolved against the caller's package
-    namespace = {"__name__": "acme.jobs.x", "wrapper": wrapper}
-    with pytest.raises(ForbiddenImportError) as caught:
-        exec("wrapper('acme.svc.raw', None)", namespace)  # no globals given: the caller is the importer
-    assert caught.value.importer == "acme.jobs.x"
+    original = getattr(builtins.__import__, "__costguard_wrapper__", builtins.__import__)
+    wrapper = _make_import_wrapper(original)
+    with install(Policy(bans=(BAN,)), mode="raise", inherit=False):  # an override of the session's guard
+        assert wrapper("json", 5) is json  # CPython ignores globals for an absolute import
+        for args in ((None, None, ["x"], 1), (5, None, ["x"], 1)):
+            with pytest.raises(Exception) as expected:
+                original("", *args)
+            with pytest.raises(type(expected.value)):
+                wrapper("", *args)  # not resolved against the caller's package
+        namespace = {"__name__": "acme.jobs.x", "wrapper": wrapper}
+        with pytest.raises(ForbiddenImportError) as caught:
+            exec("wrapper('acme.svc.raw', None)", namespace)  # no globals given: the caller is the importer
+        assert caught.value.importer == "acme.jobs.x"
 
 
 def test_protect_skips_a_broken_pyproject_in_the_cwd_when_its_own_policy_bans_it(
