@@ -109,4 +109,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from runtime_guard._pipes import run_quietly
+
+    sys.exit(run_quietly(main))

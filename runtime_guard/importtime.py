@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from runtime_guard._pipes import print_out, run_quietly
 from runtime_guard.config import resolve_policy
 from runtime_guard.policy import Policy, PolicyError
 
@@ -175,11 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     paths = forbidden_paths(roots, policy)
     if as_json:
-        print(json.dumps({"log": source, "forbidden": [p.as_dict() for p in paths]}, indent=2))
+        print_out(json.dumps({"log": source, "forbidden": [p.as_dict() for p in paths]}, indent=2))
     else:
-        print(render(paths, source))
+        print_out(render(paths, source))  # a closed pipe (| head -1) stops quietly, same status
     return 1 if paths else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_quietly(main))

@@ -192,6 +192,147 @@ def race() -> Any:
     return tally
 
 
+@scenario("path:zip")
+def from_zip() -> Any:
+    import tempfile
+    import zipfile
+
+    archive = os.path.join(tempfile.mkdtemp(prefix="dist-", dir=ROOT), "acme.zip")  # built inside the project
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for folder, _dirs, files in os.walk(os.path.join(ROOT, "acme")):
+            for file in files:
+                if file.endswith(".py"):
+                    full = os.path.join(folder, file)
+                    bundle.write(full, os.path.relpath(full, ROOT))
+    saved = list(sys.path)
+    sys.path[:] = [archive] + [p for p in saved if os.path.abspath(p or ".") != os.path.abspath(ROOT)]
+    try:
+        import acme.jobs.form_import  # noqa: F401
+
+        return {"file": sys.modules["acme.jobs.form_import"].__file__}
+    finally:
+        sys.path[:] = saved
+
+
+@scenario("never:own_calls")
+def own_calls() -> Any:
+    import acme.scripts.load
+    import acme.svc.store.raw.fast
+
+    return [acme.scripts.load.read_twice(), acme.svc.store.raw.fast.read_fast("z")]
+
+
+@scenario("call_from_guarded")
+def call_from_guarded() -> Any:
+    import acme.jobs.calls_read
+
+    return acme.jobs.calls_read.use()
+
+
+@scenario("repeat")
+def repeat() -> Any:
+    import acme.scripts.load  # noqa: F401
+    import acme.jobs.lazy_use
+
+    raised = 0
+    for _ in range(3):
+        try:
+            acme.jobs.lazy_use.use()
+        except ForbiddenImportError:
+            raised += 1
+    return raised
+
+
+@scenario("thread")
+def in_thread() -> Any:
+    caught: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            import acme.jobs.form_import  # noqa: F401
+        except BaseException as exc:  # noqa: BLE001
+            caught.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if caught:
+        raise caught[0]
+
+
+@scenario("pickle")
+def pickled() -> Any:
+    try:
+        import acme.jobs.form_import  # noqa: F401
+    except ForbiddenImportError as exc:
+        copy = pickle.loads(pickle.dumps(exc))
+        same = all(getattr(copy, a) == getattr(exc, a) for a in ("module", "importer", "chain", "reason", "use_instead"))
+        return {"same": same and str(copy) == str(exc) and type(copy) is type(exc)}
+    return {"same": None}
+
+
+def _multiprocessing(method: str) -> Any:
+    import multiprocessing
+
+    import acme.scripts.mp_entry
+
+    context = multiprocessing.get_context(method)
+    queue = context.Queue()
+    process = context.Process(target=acme.scripts.mp_entry.guarded_import, args=(queue,))
+    process.start()
+    result = queue.get(timeout=60)
+    process.join(60)
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+SCENARIOS["mp_fork"] = lambda: _multiprocessing("fork")
+SCENARIOS["mp_spawn"] = lambda: _multiprocessing("spawn")
+
+
+@scenario("subprocess")
+def child() -> Any:
+    done = subprocess.run(
+        [sys.executable, "-c", "import acme.jobs.form_import"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    return {"returncode": done.returncode, "last": last}
+
+
+@scenario("warn_twice")
+def warn_twice() -> Any:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        import acme.jobs.form_import  # noqa: F401
+        forget()
+        import acme.jobs.form_import  # noqa: F401,F811  (same importer again)
+        import acme.jobs.form_from_pkg  # noqa: F401  (another importer)
+        import acme.jobs.lazy_use
+
+        acme.jobs.lazy_use.use()
+    return [(w.category.__name__, str(w.message)) for w in caught]
+
+
+@scenario("log_twice")
+def log_twice() -> Any:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("runtime_guard")
+    logger.addHandler(Keep())
+    import acme.jobs.form_import  # noqa: F401
+
+    forget()
+    import acme.jobs.form_import  # noqa: F401,F811
+    import acme.jobs.form_from_pkg  # noqa: F401
+
+    return [(r.levelname, r.getMessage()) for r in records]
+
+
 def _attempt(module: str) -> str:
     """Import ``module`` afresh: "refused", "ok", or the error."""
     for name in [n for n in sys.modules if n == module]:

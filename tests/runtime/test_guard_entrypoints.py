@@ -213,3 +213,35 @@ def test_importtime_bad_input(acme_root: Path, tmp_path: Path) -> None:
     done = run_python(["-m", "runtime_guard.importtime", str(empty)], acme_root)
     assert done.returncode == 2
     assert "no 'import time:' lines" in done.stderr
+
+
+def first_line_then_close(args: list[str], cwd: Path) -> tuple[str, int, str]:
+    """``python ARGS | head -1``: read one line, close the pipe, collect stderr and the status."""
+    process = subprocess.Popen(
+        [sys.executable, *args], cwd=cwd, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    error = process.stderr.read()
+    return first, process.wait(timeout=60), error
+
+
+def test_closed_pipe_is_quiet_in_importtime(acme_root: Path, tmp_path: Path) -> None:
+    # Enough forbidden paths that the report is far larger than a pipe's buffer.
+    lines = ["import time: self [us] | cumulative | imported package"]
+    for number in range(3000):
+        lines += [f"import time:        10 |         10 |   {BANNED}", f"import time:        10 |         20 | acme.jobs.x{number}"]
+    log = tmp_path / "big.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for extra in ([], ["--json"]):
+        first, status, error = first_line_then_close(["-m", "runtime_guard.importtime", str(log), *extra], acme_root)
+        assert first.startswith("costguard importtime: 3000 forbidden" if not extra else "{")
+        assert (status, error) == (1, "")  # the status still says "found", and no traceback
+
+
+def test_closed_pipe_is_quiet_under_python_m_runtime_guard(acme_root: Path, tmp_path: Path) -> None:
+    script = tmp_path / "many.py"
+    script.write_text("for number in range(200000):\n    print(number)\n", encoding="utf-8")
+    first, status, error = first_line_then_close(["-m", "runtime_guard", str(script)], acme_root)
+    assert (first, status, error) == ("0\n", 1, "")

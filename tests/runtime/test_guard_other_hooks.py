@@ -53,15 +53,19 @@ def test_allowed_imports_still_work(results: dict[str, Any]) -> None:
 
 
 CONFTEST = """
+import os
 import sys
 import pytest
 
 pytest.register_assert_rewrite("acme")  # pytest's rewriter serves every acme module
-if sys.argv[-1] == "reorder":
-    from runtime_guard.hook import GuardFinder
-    for finder in [f for f in sys.meta_path if isinstance(f, GuardFinder)]:
-        sys.meta_path.remove(finder)
-        sys.meta_path.append(finder)
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("ACME_REORDER"):  # after the plugin's install(): move the guard's finder last
+        from runtime_guard.hook import GuardFinder
+        for finder in [f for f in sys.meta_path if isinstance(f, GuardFinder)]:
+            sys.meta_path.remove(finder)
+            sys.meta_path.append(finder)
 """
 
 TESTS = """
@@ -106,16 +110,16 @@ def rewriter_project(acme_root: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.mark.parametrize(
     ("how", "args", "env"),
-    [("environment", [], {"COSTGUARD_RUNTIME": "raise"}), ("plugin install(), finder moved last", ["reorder"], {})],
+    [("environment", [], {"COSTGUARD_RUNTIME": "raise"}), ("plugin install(), finder moved last", [], {"ACME_REORDER": "1"})],
 )
 def test_pytest_assertion_rewriter_ahead(acme_root: Path, rewriter_project: Path, how: str, args: list[str], env: dict[str, str]) -> None:
     done = run_python(
-        ["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf", str(rewriter_project / "test_hooks.py"), *args],
+        ["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf", f"--rootdir={acme_root}", str(rewriter_project / "test_hooks.py"), *args],
         acme_root, PYTHONPATH=str(acme_root), **env,
     )
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "3 failed, 2 passed" in output, output
     for importer in ("acme.jobs.bare_import", "acme.jobs.bare_from", "acme.jobs.bare_find_spec"):
-        assert f"E   runtime_guard.errors.ForbiddenImportError: {BARE} is banned in acme.jobs (imported by {importer};" in output, output
+        assert f"runtime_guard.errors.ForbiddenImportError: {BARE} is banned in acme.jobs (imported by {importer};" in output, output
     assert "runtime_guard/hook.py" not in output  # the guard's frames are hidden
