@@ -17,15 +17,21 @@ import re
 import sqlite3
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from secfilings.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover - the adapters are imported when a platform is opened
+    from secfilings.index.base import LookupIndex
+    from secfilings.lake.objects import ObjectStore
+    from secfilings.sql.engine import SqlEngine
 
 __all__ = [
     "Settings",
     "Platform",
     "open_platform",
     "INDEX_MODES",
+    "INDEX_READ_MODES",
     "ENV_VARS",
     "FLAGS",
     "MAX_BATCH_SIZE",
@@ -33,6 +39,7 @@ __all__ = [
 ]
 
 INDEX_MODES = ("off", "write", "read-fallback", "read-only")
+INDEX_READ_MODES = ("read-fallback", "read-only")  # the modes that read the index first
 MAX_BATCH_SIZE = 100  # DynamoDB BatchGetItem's limit
 
 ENV_VARS = {
@@ -178,9 +185,17 @@ class Settings:
 
 
 class Platform:
-    """The storage roles of one configuration: ``store``, ``index``, ``sql`` (a context manager)."""
+    """The storage roles of one configuration (a context manager), each typed by its protocol:
+    ``store`` (:class:`~secfilings.lake.objects.ObjectStore`), ``index``
+    (:class:`~secfilings.index.base.LookupIndex`) and ``sql``
+    (:class:`~secfilings.sql.engine.SqlEngine`)."""
 
-    def __init__(self, settings: Settings, store: Any, index: Any, sql: Any) -> None:
+    settings: Settings
+    store: ObjectStore
+    index: LookupIndex
+    sql: SqlEngine
+
+    def __init__(self, settings: Settings, store: ObjectStore, index: LookupIndex, sql: SqlEngine) -> None:
         self.settings = settings
         self.store = store
         self.index = index
@@ -212,7 +227,7 @@ def open_platform(settings: Settings | None = None) -> Platform:
 
 def _open_local(settings: Settings) -> Platform:
     from secfilings.lake.objects import LocalObjectStore
-    from secfilings.services.api.athena.lookup_index import SqliteLookupIndex
+    from secfilings.index.sqlite import SqliteLookupIndex
     from secfilings.sql.engine import DuckDBEngine
 
     root = Path(settings.lake).expanduser()
@@ -234,7 +249,7 @@ def _open_local(settings: Settings) -> Platform:
 def _open_aws(settings: Settings) -> Platform:
     from secfilings import aws
     from secfilings.lake.objects import S3ObjectStore
-    from secfilings.services.api.athena.lookup_index import DynamoLookupIndex
+    from secfilings.index.dynamodb import DynamoLookupIndex
     from secfilings.sql.engine import AthenaEngine
 
     bucket, prefix = parse_s3_url(settings.lake)

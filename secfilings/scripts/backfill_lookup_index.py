@@ -29,9 +29,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence, TextIO
 
 from secfilings.lake import layout
-from secfilings.services.api.athena.companies import company_pk, company_sk
-from secfilings.services.api.athena.funds import fund_pk, fund_sk
-from secfilings.services.api.athena.query import filing_entries, fund_answer
+from secfilings.index.keys import company_pk, company_sk, fund_pk, fund_sk
+from secfilings.sql.queries import filing_entries, fund_answer
 
 __all__ = ["CHECKPOINT_PK", "BackfillReport", "backfill_index", "partitions", "main"]
 

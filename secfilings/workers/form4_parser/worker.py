@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Literal, Union
 from secfilings.errors import SecfilingsError
 from secfilings.lake import layout
 from secfilings.model import FundFiling, InvalidIdentifier, OwnershipFiling, normalize_accession, normalize_cik
-from secfilings.services.api.athena.write_with_dedup import insert_filing_with_dedup
+from secfilings.ingest.dedup import insert_filing_with_dedup
 from secfilings.workers.form4_parser.envelope import EnvelopeError, is_envelope, parse_envelope
 from secfilings.workers.form4_parser.ownership import ParseProblem, parse_ownership
 from secfilings.workers.form4_parser.thirteenf import parse_thirteenf

@@ -7,17 +7,20 @@ miss is "not found", never a query).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
+
+from secfilings.config import INDEX_READ_MODES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from secfilings.config import Platform
 
 __all__ = ["INDEX_READ_MODES", "read_through"]
-
-INDEX_READ_MODES = ("read-fallback", "read-only")
 
 Answer = TypeVar("Answer")
 
 
 def read_through(
-    platform: Any,
+    platform: Platform,
     pk: str,
     from_items: Callable[[Sequence[Mapping[str, Any]]], Answer | None],
     from_sql: Callable[[], tuple[Answer | None, Iterable[tuple[str, Mapping[str, Any]]]]],
