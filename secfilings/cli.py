@@ -20,6 +20,7 @@ import sys
 from typing import Any, Callable, Sequence, TextIO
 
 from secfilings.errors import ConfigError, NotFound, SecfilingsError
+from secfilings.errors import one_line as _one_line
 from secfilings.render import write_company, write_fund
 
 __all__ = ["main", "build_parser", "write_company", "write_fund", "EXIT_OK", "EXIT_PROBLEM", "EXIT_USAGE", "EXIT_NOT_FOUND", "EXIT_BACKEND"]
@@ -93,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--keys-only", action="store_true", help="list only; never read an object")
     backfill = commands.add_parser("backfill-index", parents=[common], help="fill the lookup index from the lake")
     backfill.add_argument("--restart", action="store_true", help="ignore the checkpoints of earlier runs")
+    serve = commands.add_parser("serve", parents=[common], help="the endpoints over HTTP (see docs/cli.md)")
+    serve.add_argument("--host", default=None, help="address to listen on (SECFILINGS_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", default=None, help="port, 0 for any free one (SECFILINGS_PORT; default 8000)")
     commands.add_parser("demo", parents=[common], help="the main job: ingest the bundled filings and show it all")
     cost = commands.add_parser("cost-report", parents=[common], help="before/after cost of the ban, from counted requests")
     cost.add_argument("--prices", default="list", metavar="list|seed|FILE", help="price table (default list)")
@@ -218,6 +222,12 @@ def _cmd_backfill(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from secfilings.serve import run_server
+
+    return run_server(_settings(args), args.host, args.port, out=out, err=err)
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.demo import run_demo
 
@@ -239,6 +249,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
     "sync": _cmd_sync,
     "verify-partitions": _cmd_verify,
     "backfill-index": _cmd_backfill,
+    "serve": _cmd_serve,
     "demo": _cmd_demo,
     "cost-report": _cmd_cost_report,
 }
@@ -258,32 +269,15 @@ def _exit_status(error: BaseException) -> int:
     return EXIT_BACKEND
 
 
-_DYNAMODB_OPERATIONS = frozenset({"PutItem", "GetItem", "Query", "BatchGetItem", "DeleteItem", "UpdateItem"})
-
-
 def _backend_message(error: BaseException, args: argparse.Namespace) -> str:
     """One line for a backend's error, naming the AWS resource when AWS says it is missing."""
-    response = getattr(error, "response", None)
-    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-    operation = getattr(error, "operation_name", None)
-    if code in ("ResourceNotFoundException", "NoSuchBucket"):
-        try:
-            settings = _settings(args)
-        except Exception:  # noqa: BLE001 - fall back to AWS's own words
-            settings = None
-        if settings is not None and code == "ResourceNotFoundException" and operation in _DYNAMODB_OPERATIONS:
-            return (
-                f"DynamoDB table {settings.index_table!r} not found (--index-table / SECFILINGS_INDEX_TABLE; "
-                "create it from infra/terraform/dynamodb_indexes.tf)"
-            )
-        if settings is not None and code == "NoSuchBucket":
-            return f"the bucket of the lake {settings.lake!r} does not exist (--lake / SECFILINGS_LAKE)"
-    return f"{type(error).__name__}: {_one_line(error)}"
+    from secfilings.config import backend_error_message
 
-
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
+    try:
+        settings = _settings(args)
+    except Exception:  # noqa: BLE001 - fall back to AWS's own words
+        settings = None
+    return backend_error_message(error, settings)
 
 
 def _silence(out: TextIO) -> None:

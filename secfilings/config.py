@@ -36,6 +36,7 @@ __all__ = [
     "FLAGS",
     "MAX_BATCH_SIZE",
     "parse_s3_url",
+    "backend_error_message",
 ]
 
 INDEX_MODES = ("off", "write", "read-fallback", "read-only")
@@ -262,3 +263,23 @@ def _open_aws(settings: Settings) -> Platform:
         output_location=settings.athena_output,
     )
     return Platform(settings, store, index, sql)
+
+
+_DYNAMODB_OPERATIONS = frozenset({"PutItem", "GetItem", "Query", "BatchGetItem", "DeleteItem", "UpdateItem"})
+
+
+def backend_error_message(error: BaseException, settings: Settings | None) -> str:
+    """One line for a backend's error, naming the AWS resource when AWS says it is missing."""
+    from secfilings.errors import one_line
+
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    operation = getattr(error, "operation_name", None)
+    if settings is not None and code == "ResourceNotFoundException" and operation in _DYNAMODB_OPERATIONS:
+        return (
+            f"DynamoDB table {settings.index_table!r} not found (--index-table / SECFILINGS_INDEX_TABLE; "
+            "create it from infra/terraform/dynamodb_indexes.tf)"
+        )
+    if settings is not None and code == "NoSuchBucket":
+        return f"the bucket of the lake {settings.lake!r} does not exist (--lake / SECFILINGS_LAKE)"
+    return f"{type(error).__name__}: {one_line(error)}"
