@@ -249,23 +249,30 @@ def _is_backend_error(error: BaseException) -> bool:
     return isinstance(error, (OSError, sqlite3.Error, ConnectionError))
 
 
-def answer(platform: Platform, command: str, raw_cik: str) -> tuple[int, bytes, str]:
-    """One lookup, counted on its own: ``(status, body, X-Costguard-Requests value)``."""
+def answer(platform: Platform, command: str, raw_cik: str, stage: str = "all") -> tuple[int, bytes, Any]:
+    """One lookup, counted on its own: ``(status, body, counts)``.
+
+    ``stage="index"`` answers only what the index can (an index hit, a read-only miss, a bad
+    CIK) and returns status 0 when the answer must come from SQL; ``stage="sql"`` continues
+    from there (see :func:`~secfilings.services.api.athena.read_through.read_through`).
+    """
     from secfilings.config import backend_error_message
     from secfilings.meter import scoped_meter
     from secfilings.model import InvalidIdentifier, normalize_cik
+    from secfilings.services.api.athena.companies import get_company
+    from secfilings.services.api.athena.funds import get_fund
+    from secfilings.services.api.athena.read_through import NeedsSql
 
+    lookup = get_company if command == "company" else get_fund
     with scoped_meter() as meter:
         try:
             cik = normalize_cik(raw_cik)
-            if command == "company":
-                from secfilings.services.api.athena.companies import get_company as lookup
-            else:
-                from secfilings.services.api.athena.funds import get_fund as lookup
-            result = lookup(platform, cik)
+            result = lookup(platform, cik, stage=stage)
             if result is None:
                 raise NotFound(f"{command} CIK {cik}: not found")
             status, body = 200, document(result)
+        except NeedsSql:
+            status, body = 0, b""
         except InvalidIdentifier as error:
             status, body = 400, _error_body(f"secfilings {command}: {one_line(error)}")
         except NotFound as error:
@@ -280,7 +287,7 @@ def answer(platform: Platform, command: str, raw_cik: str) -> tuple[int, bytes, 
                 status, body = 503, _error_body(f"secfilings {command}: {message}")
             else:
                 status, body = 500, _error_body(f"secfilings {command}: internal error ({type(error).__name__})")
-    return status, body, requests_header(meter.counts)
+    return status, body, meter.counts
 
 
 def build_app(platform: Platform, *, guard_description: str = "off") -> Any:
@@ -299,7 +306,14 @@ def build_app(platform: Platform, *, guard_description: str = "off") -> Any:
 
     def lookup(command: str) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
-            return respond(*await run_in_threadpool(answer, platform, command, request.path_params["cik"]))
+            cik = request.path_params["cik"]
+            # the index answers on the event loop (a hit costs well under a millisecond); only
+            # what needs SQL goes to a worker thread, so a slow miss never holds a hit up
+            status, body, counts = answer(platform, command, cik, "index")
+            if status == 0:
+                status, body, more = await run_in_threadpool(answer, platform, command, cik, "sql")
+                counts = counts + more
+            return respond(status, body, requests_header(counts))
 
         return endpoint
 

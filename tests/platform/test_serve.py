@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -244,3 +245,31 @@ def test_aws_hits_are_counted_from_botocore(aws_settings: Any, aws_env: str) -> 
     assert json.loads(response.content)["name"] == "Snowflake Inc."
     cost = _cost(response)
     assert cost["dynamodb.read_units"] >= 1 and cost["s3.GET"] == 0 and cost["athena.query"] == 0
+
+
+def _readme_requests() -> list[tuple[str, str]]:
+    """``(command, expected output)`` of each ``$ curl`` line in the README's serve example."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The HTTP API: `secfilings serve`", 1)[1]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    pairs: list[tuple[str, str]] = []
+    lines = block.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("$ curl"):
+            output = []
+            for follow in lines[number + 1 :]:
+                if follow.startswith("$ "):
+                    break
+                output.append(follow)
+            pairs.append((line[2:], "\n".join(output)))
+    return pairs
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's example uses curl")
+def test_the_readme_requests_answer_as_shown(server: str) -> None:
+    requests = _readme_requests()
+    assert len(requests) >= 4
+    for command, expected in requests:
+        shell = command.replace("http://127.0.0.1:8000", server)
+        result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+        assert result.stdout.strip() == expected.strip(), command

@@ -72,12 +72,14 @@ def company_answer(cik10: str, entries: Iterable[Mapping[str, Any]]) -> dict[str
     return {"cik": cik10, "name": name, "filings": [_filing(entry) for entry in ordered]}
 
 
-def get_company(platform: Platform, cik: str | int) -> dict[str, Any] | None:
-    """The company answer for ``cik`` (with or without leading zeros), or None if unknown."""
+def get_company(platform: Platform, cik: str | int, *, stage: str = "all") -> dict[str, Any] | None:
+    """The company answer for ``cik`` (with or without leading zeros), or None if unknown.
+
+    ``stage``: see :func:`~secfilings.services.api.athena.read_through.read_through`."""
     cik10 = normalize_cik(cik)
 
     def from_sql() -> tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
         entries = filing_entries(platform.sql.query(COMPANY_FILINGS_SQL, [cik10]))
         return company_answer(cik10, entries), [(company_sk(entry), entry) for entry in entries]
 
-    return read_through(platform, company_pk(cik10), lambda items: company_answer(cik10, items), from_sql)
+    return read_through(platform, company_pk(cik10), lambda items: company_answer(cik10, items), from_sql, stage=stage)

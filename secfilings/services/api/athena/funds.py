@@ -40,8 +40,10 @@ def fund_from_items(cik10: str, items: Iterable[Mapping[str, Any]]) -> dict[str,
     return _answer(cik10, ordered[-1]) if ordered else None
 
 
-def get_fund(platform: Platform, cik: str | int) -> dict[str, Any] | None:
-    """The fund answer for ``cik`` (with or without leading zeros), or None if unknown."""
+def get_fund(platform: Platform, cik: str | int, *, stage: str = "all") -> dict[str, Any] | None:
+    """The fund answer for ``cik`` (with or without leading zeros), or None if unknown.
+
+    ``stage``: see :func:`~secfilings.services.api.athena.read_through.read_through`."""
     cik10 = normalize_cik(cik)
 
     def from_sql() -> tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
@@ -50,4 +52,4 @@ def get_fund(platform: Platform, cik: str | int) -> dict[str, Any] | None:
             return None, []
         return _answer(cik10, item), [(fund_sk(item), item)]
 
-    return read_through(platform, fund_pk(cik10), lambda items: fund_from_items(cik10, items), from_sql)
+    return read_through(platform, fund_pk(cik10), lambda items: fund_from_items(cik10, items), from_sql, stage=stage)

@@ -14,9 +14,16 @@ from secfilings.config import INDEX_READ_MODES
 if TYPE_CHECKING:  # pragma: no cover
     from secfilings.config import Platform
 
-__all__ = ["INDEX_READ_MODES", "read_through"]
+__all__ = ["INDEX_READ_MODES", "NeedsSql", "read_through"]
 
 Answer = TypeVar("Answer")
+
+
+class NeedsSql(Exception):
+    """Raised by ``read_through(..., stage="index")`` when the mode says the answer comes from SQL.
+
+    The server answers index hits on its event loop and sends only these to a worker thread,
+    which resumes with ``stage="sql"`` (the index is not read a second time)."""
 
 
 def read_through(
@@ -24,18 +31,24 @@ def read_through(
     pk: str,
     from_items: Callable[[Sequence[Mapping[str, Any]]], Answer | None],
     from_sql: Callable[[], tuple[Answer | None, Iterable[tuple[str, Mapping[str, Any]]]]],
+    *,
+    stage: str = "all",
 ) -> Answer | None:
     """Answer from the index items under ``pk``, or from ``from_sql()`` as the mode says.
 
     ``from_sql`` returns the answer and the ``(sk, item)`` pairs to back-fill on a miss.
+    ``stage``: ``"all"`` (the default), ``"index"`` (raise :class:`NeedsSql` instead of querying)
+    or ``"sql"`` (continue after a ``NeedsSql``: query and back-fill, without reading the index).
     """
     mode = platform.settings.index_mode
-    if mode in INDEX_READ_MODES:
+    if mode in INDEX_READ_MODES and stage != "sql":
         items = platform.index.get_lookup(pk)
         if items:
             return from_items(items)
         if mode == "read-only":
             return None
+    if stage == "index":
+        raise NeedsSql(pk)
     answer, backfill = from_sql()
     if mode == "read-fallback":
         for sk, item in backfill:
