@@ -44,6 +44,7 @@ _SETTING_FLAGS = {
     "index_mode": ("--index-mode", "off | write | read-fallback (default) | read-only"),
     "batch_size": ("--batch-size", "filings per batch request of the sync, 1-100 (default 100)"),
     "window_days": ("--window-days", "days of the sync's window, ending at the latest filing (default 90)"),
+    "max_document_bytes": ("--max-document-bytes", "ingest refuses larger documents before reading them (default 64 MiB)"),
 }
 
 
@@ -172,7 +173,7 @@ def _cmd_lookup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from secfilings.services.api.athena.companies import get_company as lookup
     else:
         from secfilings.services.api.athena.funds import get_fund as lookup
-    with open_platform(_settings(args)) as platform:
+    with open_platform(_settings(args), create=False) as platform:
         answer = lookup(platform, cik)
     if answer is None:
         raise NotFound(f"{args.command} CIK {cik}: not found")
@@ -189,7 +190,7 @@ def _cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.config import open_platform
     from secfilings.workers.sec_smart_money_sync import run_sync
 
-    with open_platform(_settings(args)) as platform:
+    with open_platform(_settings(args), create=False) as platform:
         report = run_sync(platform, out=None if args.json else out)
     if args.json:
         _dump(out, report.to_json())
@@ -200,7 +201,7 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.config import open_platform
     from secfilings.scripts.verify_s3_partitions import verify_partitions
 
-    with open_platform(_settings(args)) as platform:
+    with open_platform(_settings(args), create=False) as platform:
         report = verify_partitions(platform.store, check_contents=not args.keys_only)
     if args.json:
         _dump(out, report.to_json())
@@ -213,7 +214,7 @@ def _cmd_backfill(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.config import open_platform
     from secfilings.scripts.backfill_lookup_index import backfill_index
 
-    with open_platform(_settings(args)) as platform:
+    with open_platform(_settings(args), create=False) as platform:
         report = backfill_index(platform, restart=args.restart, progress=_progress(err, "backfill partitions"))
     if args.json:
         _dump(out, report.to_json())

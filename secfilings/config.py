@@ -53,7 +53,9 @@ ENV_VARS = {
     "index_mode": "SECFILINGS_INDEX_MODE",
     "batch_size": "SECFILINGS_BATCH_SIZE",
     "window_days": "SECFILINGS_WINDOW_DAYS",
+    "max_document_bytes": "SECFILINGS_MAX_DOCUMENT_BYTES",
 }
+DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 FLAGS = {name: "--" + name.replace("_", "-") for name in ENV_VARS}
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -83,7 +85,7 @@ def _is_s3(lake: str) -> bool:
 
 def _check(name: str, value: Any, source: str) -> Any:
     """Convert and validate one setting; errors name ``source`` (a flag or a variable)."""
-    if name in ("batch_size", "window_days"):
+    if name in ("batch_size", "window_days", "max_document_bytes"):
         if isinstance(value, bool):
             raise ConfigError(f"{source}: expected a whole number, got {value!r}")
         try:
@@ -94,6 +96,8 @@ def _check(name: str, value: Any, source: str) -> Any:
             raise ConfigError(
                 f"{source}: expected 1 to {MAX_BATCH_SIZE} (DynamoDB's batch limit), got {number}"
             )
+        if name == "max_document_bytes" and not 1 <= number <= 2**40:
+            raise ConfigError(f"{source}: expected 1 to {2**40} bytes, got {number}")
         if name == "window_days" and not 1 <= number <= 36500:
             raise ConfigError(f"{source}: expected 1 to 36500 days, got {number}")
         return number
@@ -142,6 +146,7 @@ class Settings:
     index_mode: str = "read-fallback"
     batch_size: int = 100
     window_days: int = 90
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES  # ingest refuses larger documents unread
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -218,20 +223,26 @@ class Platform:
         self.close()
 
 
-def open_platform(settings: Settings | None = None) -> Platform:
-    """Open the lake, index and SQL engine that ``settings`` (default: from the environment) name."""
+def open_platform(settings: Settings | None = None, *, create: bool = True) -> Platform:
+    """Open the lake, index and SQL engine that ``settings`` (default: from the environment) name.
+
+    ``create=False`` (the read commands): a folder lake that does not exist is a ConfigError
+    ("no lake at PATH"), never created, and neither is its index.
+    """
     settings = Settings.from_env() if settings is None else settings
     if settings.is_s3:
         return _open_aws(settings)
-    return _open_local(settings)
+    return _open_local(settings, create)
 
 
-def _open_local(settings: Settings) -> Platform:
+def _open_local(settings: Settings, create: bool = True) -> Platform:
     from secfilings.lake.objects import LocalObjectStore
     from secfilings.index.sqlite import SqliteLookupIndex
     from secfilings.sql.engine import DuckDBEngine
 
     root = Path(settings.lake).expanduser()
+    if not create and not root.is_dir():
+        raise ConfigError(f"no lake at {settings.lake} (--lake / SECFILINGS_LAKE)")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as error:

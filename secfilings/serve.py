@@ -432,7 +432,7 @@ def run_server(
 
     from secfilings.config import open_platform
 
-    platform = open_platform(settings)
+    platform = open_platform(settings, create=False)
     try:
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
