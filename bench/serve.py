@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ISSUERS = ("1640147", "7536", "1750", "933972", "867773")

@@ -58,6 +58,9 @@ ENV_VARS = {
 DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 FLAGS = {name: "--" + name.replace("_", "-") for name in ENV_VARS}
 
+# DuckDB's file_search_path is a comma-separated list and its globs expand {a,b} and backslashes:
+# a lake whose absolute path holds one of these would be read as another folder (or fail)
+_LAKE_PATH_REFUSED = (",", "\\", "{", "}")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _DATABASE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
@@ -120,6 +123,13 @@ def _check(name: str, value: Any, source: str) -> Any:
         if _is_s3(text):
             bucket, prefix = parse_s3_url(text, source)
             return f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
+        absolute = os.path.abspath(os.path.expanduser(text))
+        for character in _LAKE_PATH_REFUSED:
+            if character in absolute:
+                raise ConfigError(
+                    f"{source}: a folder lake's path may not contain {character!r}"
+                    f" (DuckDB reads it as a list of folders or a pattern): {absolute!r}"
+                )
         return text
     if name == "index_table" and not _TABLE.match(text):
         raise ConfigError(f"{source}: invalid DynamoDB table name {text!r} (3-255 of A-Z a-z 0-9 _ . -)")
