@@ -100,9 +100,12 @@ def test_each_response_counts_its_own_requests(server: str) -> None:
     hit = httpx.get(f"{server}/companies/{COMPANY}")
     assert _cost(hit)["dynamodb.read_units"] >= 1
     assert _cost(hit)["s3.GET"] == 0 and _cost(hit)["athena.query"] == 0
-    miss = httpx.get(f"{server}/companies/{UNKNOWN}")
+    miss = httpx.get(f"{server}/companies/99")
     assert miss.status_code == 404
     assert _cost(miss)["athena.query"] == 1 and _cost(miss)["s3.GET"] == 0
+    again = httpx.get(f"{server}/companies/99")  # remembered: one index read, no query
+    assert again.status_code == 404 and again.content == miss.content
+    assert _cost(again)["athena.query"] == 0 and _cost(again)["dynamodb.read_units"] == 1
 
 
 def test_concurrent_requests_are_not_mixed_in_the_counts(server: str) -> None:
@@ -112,13 +115,14 @@ def test_concurrent_requests_are_not_mixed_in_the_counts(server: str) -> None:
 
     def ask(kind: str, path: str) -> None:
         with httpx.Client() as client:
-            for _ in range(5):
-                response = client.get(f"{server}{path}")
+            for number in range(5):
+                # a new unknown CIK for each miss: a repeated one would be a remembered miss
+                response = client.get(f"{server}{path}{number}" if kind == "miss" else f"{server}{path}")
                 with lock:
                     results.append((kind, response))
 
     threads = [threading.Thread(target=ask, args=("hit", f"/companies/{COMPANY}")) for _ in range(4)]
-    threads += [threading.Thread(target=ask, args=("miss", f"/funds/{UNKNOWN}")) for _ in range(2)]
+    threads += [threading.Thread(target=ask, args=("miss", f"/funds/77{n}")) for n in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

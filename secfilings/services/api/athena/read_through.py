@@ -2,7 +2,10 @@
 
 ``--index-mode``: ``off`` and ``write`` read SQL only; ``read-fallback`` reads the index first
 and, on a miss, answers from SQL and back-fills the index; ``read-only`` reads the index only (a
-miss is "not found", never a query).
+miss is "not found", never a query). A miss that SQL cannot answer either is remembered in
+the index (``sk="miss"``): a repeated miss costs one index read and no query, until a filing of
+that CIK is written to the index (ingest in any mode but ``off``, ``backfill-index``), which
+outweighs the marker.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from secfilings.config import INDEX_READ_MODES
+from secfilings.index.keys import MISS_ITEM, MISS_SK, is_miss
 
 if TYPE_CHECKING:  # pragma: no cover
     from secfilings.config import Platform
@@ -43,14 +47,18 @@ def read_through(
     mode = platform.settings.index_mode
     if mode in INDEX_READ_MODES and stage != "sql":
         items = platform.index.get_lookup(pk)
-        if items:
-            return from_items(items)
-        if mode == "read-only":
+        filings = [item for item in items if not is_miss(item)]
+        if filings:
+            return from_items(filings)
+        if items or mode == "read-only":  # a remembered miss, or the index is all there is
             return None
     if stage == "index":
         raise NeedsSql(pk)
     answer, backfill = from_sql()
     if mode == "read-fallback":
-        for sk, item in backfill:
+        pairs = list(backfill)
+        for sk, item in pairs:
             platform.index.put_lookup(pk, sk, item, if_absent=True)
+        if answer is None and not pairs:  # remember the miss: the next one costs no query
+            platform.index.put_lookup(pk, MISS_SK, MISS_ITEM, if_absent=True)
     return answer
