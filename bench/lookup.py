@@ -25,6 +25,7 @@ from replicate_filings import replicate  # noqa: E402
 
 from secfilings.config import Settings, open_platform  # noqa: E402
 from secfilings.demo import bundled_data  # noqa: E402
+from secfilings.meter import cost_meter  # noqa: E402
 from secfilings.services.api.athena.companies import get_company  # noqa: E402
 from secfilings.workers.form4_parser.worker import ingest_paths  # noqa: E402
 
@@ -50,11 +51,37 @@ def _time(settings: Settings, mode: str, count: int) -> tuple[list[float], dict[
     return samples, answers
 
 
+def _misses(settings: Settings, count: int) -> None:
+    """Unknown CIKs in read-fallback: the first miss is a SQL query, the repeat is remembered."""
+    first: list[float] = []
+    repeat: list[float] = []
+    queries = {"first": 0.0, "repeat": 0.0}
+    scanned = {"first": 0.0, "repeat": 0.0}
+    with open_platform(settings.with_changes(index_mode="read-fallback")) as platform:
+        for number in range(count):
+            cik = str(990000000 + number)
+            for label, samples in (("first", first), ("repeat", repeat)):
+                with cost_meter() as meter:
+                    started = time.perf_counter()
+                    assert get_company(platform, cik) is None
+                    samples.append(time.perf_counter() - started)
+                queries[label] += meter.counts.get("athena.query", 0)
+                scanned[label] += meter.counts.get("athena.bytes_scanned", 0)
+    for label, samples in (("first miss (SQL)", first), ("repeated miss", repeat)):
+        kind = "first" if samples is first else "repeat"
+        print(
+            f"{label:<20} {len(samples):>5} lookups: p50 {_percentile(samples, 0.5) * 1e3:8.3f} ms"
+            f"  p99 {_percentile(samples, 0.99) * 1e3:8.3f} ms; per miss {queries[kind] / count:g} SQL queries,"
+            f" {scanned[kind] / count:,.0f} bytes scanned"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=200, help="replicas added to the bundled filings")
     parser.add_argument("--index-lookups", type=int, default=2000)
     parser.add_argument("--sql-lookups", type=int, default=20)
+    parser.add_argument("--misses", type=int, default=5, help="unknown CIKs asked twice in read-fallback")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="secfilings-bench-") as scratch:
         work = Path(scratch)
@@ -79,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         p50 = _percentile(sql, 0.5) / _percentile(index, 0.5)
         p99 = _percentile(sql, 0.99) / _percentile(index, 0.99)
         print(f"ratio (fallback / index): p50 {p50:,.0f}x, p99 {p99:,.0f}x (target >= 100x)")
+        _misses(settings, args.misses)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from secfilings import meter
 from secfilings.errors import ConfigError
 
 __all__ = ["client", "DEFAULT_REGION"]
@@ -36,9 +37,7 @@ def client(service_name: str, **kwargs: Any) -> Any:
         if endpoint:
             kwargs["endpoint_url"] = endpoint
     # Every client the platform makes can be metered (counts only while a cost meter is open).
-    from secfilings.cost.boto_events import meter_boto3  # noqa: PLC0415
-
-    meter_boto3()
+    meter.switch_on_boto3_metering()
     session = boto3.session.Session()
     if "region_name" not in kwargs and not session.region_name:
         kwargs["region_name"] = os.environ.get("AWS_REGION") or DEFAULT_REGION

@@ -20,8 +20,10 @@ import sys
 from typing import Any, Callable, Sequence, TextIO
 
 from secfilings.errors import ConfigError, NotFound, SecfilingsError
+from secfilings.errors import one_line as _one_line
+from secfilings.render import write_company, write_fund
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_PROBLEM", "EXIT_USAGE", "EXIT_NOT_FOUND", "EXIT_BACKEND"]
+__all__ = ["main", "build_parser", "write_company", "write_fund", "EXIT_OK", "EXIT_PROBLEM", "EXIT_USAGE", "EXIT_NOT_FOUND", "EXIT_BACKEND"]
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -42,6 +44,7 @@ _SETTING_FLAGS = {
     "index_mode": ("--index-mode", "off | write | read-fallback (default) | read-only"),
     "batch_size": ("--batch-size", "filings per batch request of the sync, 1-100 (default 100)"),
     "window_days": ("--window-days", "days of the sync's window, ending at the latest filing (default 90)"),
+    "max_document_bytes": ("--max-document-bytes", "ingest refuses larger documents before reading them (default 64 MiB)"),
 }
 
 
@@ -92,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--keys-only", action="store_true", help="list only; never read an object")
     backfill = commands.add_parser("backfill-index", parents=[common], help="fill the lookup index from the lake")
     backfill.add_argument("--restart", action="store_true", help="ignore the checkpoints of earlier runs")
+    serve = commands.add_parser("serve", parents=[common], help="the endpoints over HTTP (see docs/cli.md)")
+    serve.add_argument("--host", default=None, help="address to listen on (SECFILINGS_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", default=None, help="port, 0 for any free one (SECFILINGS_PORT; default 8000)")
     commands.add_parser("demo", parents=[common], help="the main job: ingest the bundled filings and show it all")
     cost = commands.add_parser("cost-report", parents=[common], help="before/after cost of the ban, from counted requests")
     cost.add_argument("--prices", default="list", metavar="list|seed|FILE", help="price table (default list)")
@@ -158,44 +164,6 @@ def _cmd_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEM
 
 
-def _number(value: Any, digits: int = 0) -> str:
-    return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def write_company(answer: dict[str, Any], out: TextIO) -> None:
-    filings = answer["filings"]
-    out.write(f"{answer['name']} (CIK {answer['cik']}): {len(filings)} filing(s)\n")
-    for filing in filings:
-        owners = ", ".join(owner["name"] or owner["cik"] for owner in filing["reporting_owners"])
-        when = filing["filed"] or filing["period"] or "?"
-        out.write(
-            f"  {when}  Form {filing['form_type']:<4} {filing['accession_number']:<24} {owners}"
-            f" - {len(filing['transactions'])} transaction(s)\n"
-        )
-        for tx in filing["transactions"]:
-            price = "" if tx["price_per_share"] is None else f" at ${tx['price_per_share']:,.2f}"
-            kind = "derivative " if tx["derivative"] else ""
-            out.write(
-                f"      {tx['date'] or '?'}  {tx['code'] or '?'} {tx['acquired_disposed'] or '?'}"
-                f" {_number(tx['shares']):>12} {kind}{tx['security_title']}{price}\n"
-            )
-
-
-def write_fund(answer: dict[str, Any], out: TextIO, limit: int | None = None) -> None:
-    holdings = answer["holdings"]
-    out.write(f"{answer['name']} (CIK {answer['cik']}), period {answer['period']}: {len(holdings)} holding(s)\n")
-    if holdings:
-        out.write(f"  {'issuer':<32} {'cusip':<9} {'value (as filed)':>16} {'shares':>12} type put/call\n")
-    for holding in holdings[:limit]:
-        out.write(
-            f"  {(holding['issuer'] or '')[:32]:<32} {holding['cusip'] or '':<9} "
-            f"{_number(holding['value']):>16} {_number(holding['shares']):>12} "
-            f"{holding['share_type'] or '':<4} {holding['put_call'] or ''}\n"
-        )
-    if limit is not None and len(holdings) > limit:
-        out.write(f"  ... and {len(holdings) - limit} more\n")
-
-
 def _cmd_lookup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.config import open_platform
     from secfilings.model import normalize_cik
@@ -205,7 +173,7 @@ def _cmd_lookup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from secfilings.services.api.athena.companies import get_company as lookup
     else:
         from secfilings.services.api.athena.funds import get_fund as lookup
-    with open_platform(_settings(args)) as platform:
+    with open_platform(_settings(args), create=False) as platform:
         answer = lookup(platform, cik)
     if answer is None:
         raise NotFound(f"{args.command} CIK {cik}: not found")
@@ -222,7 +190,7 @@ def _cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.config import open_platform
     from secfilings.workers.sec_smart_money_sync import run_sync
 
-    with open_platform(_settings(args)) as platform:
+    with open_platform(_settings(args), create=False) as platform:
         report = run_sync(platform, out=None if args.json else out)
     if args.json:
         _dump(out, report.to_json())
@@ -233,7 +201,7 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.config import open_platform
     from secfilings.scripts.verify_s3_partitions import verify_partitions
 
-    with open_platform(_settings(args)) as platform:
+    with open_platform(_settings(args), create=False) as platform:
         report = verify_partitions(platform.store, check_contents=not args.keys_only)
     if args.json:
         _dump(out, report.to_json())
@@ -246,13 +214,19 @@ def _cmd_backfill(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.config import open_platform
     from secfilings.scripts.backfill_lookup_index import backfill_index
 
-    with open_platform(_settings(args)) as platform:
+    with open_platform(_settings(args), create=False) as platform:
         report = backfill_index(platform, restart=args.restart, progress=_progress(err, "backfill partitions"))
     if args.json:
         _dump(out, report.to_json())
     else:
         report.write_text(out)
     return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from secfilings.serve import run_server
+
+    return run_server(_settings(args), args.host, args.port, out=out, err=err)
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -276,6 +250,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
     "sync": _cmd_sync,
     "verify-partitions": _cmd_verify,
     "backfill-index": _cmd_backfill,
+    "serve": _cmd_serve,
     "demo": _cmd_demo,
     "cost-report": _cmd_cost_report,
 }
@@ -295,32 +270,15 @@ def _exit_status(error: BaseException) -> int:
     return EXIT_BACKEND
 
 
-_DYNAMODB_OPERATIONS = frozenset({"PutItem", "GetItem", "Query", "BatchGetItem", "DeleteItem", "UpdateItem"})
-
-
 def _backend_message(error: BaseException, args: argparse.Namespace) -> str:
     """One line for a backend's error, naming the AWS resource when AWS says it is missing."""
-    response = getattr(error, "response", None)
-    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-    operation = getattr(error, "operation_name", None)
-    if code in ("ResourceNotFoundException", "NoSuchBucket"):
-        try:
-            settings = _settings(args)
-        except Exception:  # noqa: BLE001 - fall back to AWS's own words
-            settings = None
-        if settings is not None and code == "ResourceNotFoundException" and operation in _DYNAMODB_OPERATIONS:
-            return (
-                f"DynamoDB table {settings.index_table!r} not found (--index-table / SECFILINGS_INDEX_TABLE; "
-                "create it from infra/terraform/dynamodb_indexes.tf)"
-            )
-        if settings is not None and code == "NoSuchBucket":
-            return f"the bucket of the lake {settings.lake!r} does not exist (--lake / SECFILINGS_LAKE)"
-    return f"{type(error).__name__}: {_one_line(error)}"
+    from secfilings.config import backend_error_message
 
-
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
+    try:
+        settings = _settings(args)
+    except Exception:  # noqa: BLE001 - fall back to AWS's own words
+        settings = None
+    return backend_error_message(error, settings)
 
 
 def _silence(out: TextIO) -> None:

@@ -17,22 +17,30 @@ import re
 import sqlite3
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from secfilings.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover - the adapters are imported when a platform is opened
+    from secfilings.index.base import LookupIndex
+    from secfilings.lake.objects import ObjectStore
+    from secfilings.sql.engine import SqlEngine
 
 __all__ = [
     "Settings",
     "Platform",
     "open_platform",
     "INDEX_MODES",
+    "INDEX_READ_MODES",
     "ENV_VARS",
     "FLAGS",
     "MAX_BATCH_SIZE",
     "parse_s3_url",
+    "backend_error_message",
 ]
 
 INDEX_MODES = ("off", "write", "read-fallback", "read-only")
+INDEX_READ_MODES = ("read-fallback", "read-only")  # the modes that read the index first
 MAX_BATCH_SIZE = 100  # DynamoDB BatchGetItem's limit
 
 ENV_VARS = {
@@ -45,9 +53,14 @@ ENV_VARS = {
     "index_mode": "SECFILINGS_INDEX_MODE",
     "batch_size": "SECFILINGS_BATCH_SIZE",
     "window_days": "SECFILINGS_WINDOW_DAYS",
+    "max_document_bytes": "SECFILINGS_MAX_DOCUMENT_BYTES",
 }
+DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 FLAGS = {name: "--" + name.replace("_", "-") for name in ENV_VARS}
 
+# DuckDB's file_search_path is a comma-separated list and its globs expand {a,b} and backslashes:
+# a lake whose absolute path holds one of these would be read as another folder (or fail)
+_LAKE_PATH_REFUSED = (",", "\\", "{", "}")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _DATABASE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
@@ -75,7 +88,7 @@ def _is_s3(lake: str) -> bool:
 
 def _check(name: str, value: Any, source: str) -> Any:
     """Convert and validate one setting; errors name ``source`` (a flag or a variable)."""
-    if name in ("batch_size", "window_days"):
+    if name in ("batch_size", "window_days", "max_document_bytes"):
         if isinstance(value, bool):
             raise ConfigError(f"{source}: expected a whole number, got {value!r}")
         try:
@@ -86,6 +99,8 @@ def _check(name: str, value: Any, source: str) -> Any:
             raise ConfigError(
                 f"{source}: expected 1 to {MAX_BATCH_SIZE} (DynamoDB's batch limit), got {number}"
             )
+        if name == "max_document_bytes" and not 1 <= number <= 2**40:
+            raise ConfigError(f"{source}: expected 1 to {2**40} bytes, got {number}")
         if name == "window_days" and not 1 <= number <= 36500:
             raise ConfigError(f"{source}: expected 1 to 36500 days, got {number}")
         return number
@@ -108,6 +123,13 @@ def _check(name: str, value: Any, source: str) -> Any:
         if _is_s3(text):
             bucket, prefix = parse_s3_url(text, source)
             return f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
+        absolute = os.path.abspath(os.path.expanduser(text))
+        for character in _LAKE_PATH_REFUSED:
+            if character in absolute:
+                raise ConfigError(
+                    f"{source}: a folder lake's path may not contain {character!r}"
+                    f" (DuckDB reads it as a list of folders or a pattern): {absolute!r}"
+                )
         return text
     if name == "index_table" and not _TABLE.match(text):
         raise ConfigError(f"{source}: invalid DynamoDB table name {text!r} (3-255 of A-Z a-z 0-9 _ . -)")
@@ -134,6 +156,7 @@ class Settings:
     index_mode: str = "read-fallback"
     batch_size: int = 100
     window_days: int = 90
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES  # ingest refuses larger documents unread
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -178,9 +201,17 @@ class Settings:
 
 
 class Platform:
-    """The storage roles of one configuration: ``store``, ``index``, ``sql`` (a context manager)."""
+    """The storage roles of one configuration (a context manager), each typed by its protocol:
+    ``store`` (:class:`~secfilings.lake.objects.ObjectStore`), ``index``
+    (:class:`~secfilings.index.base.LookupIndex`) and ``sql``
+    (:class:`~secfilings.sql.engine.SqlEngine`)."""
 
-    def __init__(self, settings: Settings, store: Any, index: Any, sql: Any) -> None:
+    settings: Settings
+    store: ObjectStore
+    index: LookupIndex
+    sql: SqlEngine
+
+    def __init__(self, settings: Settings, store: ObjectStore, index: LookupIndex, sql: SqlEngine) -> None:
         self.settings = settings
         self.store = store
         self.index = index
@@ -202,20 +233,26 @@ class Platform:
         self.close()
 
 
-def open_platform(settings: Settings | None = None) -> Platform:
-    """Open the lake, index and SQL engine that ``settings`` (default: from the environment) name."""
+def open_platform(settings: Settings | None = None, *, create: bool = True) -> Platform:
+    """Open the lake, index and SQL engine that ``settings`` (default: from the environment) name.
+
+    ``create=False`` (the read commands): a folder lake that does not exist is a ConfigError
+    ("no lake at PATH"), never created, and neither is its index.
+    """
     settings = Settings.from_env() if settings is None else settings
     if settings.is_s3:
         return _open_aws(settings)
-    return _open_local(settings)
+    return _open_local(settings, create)
 
 
-def _open_local(settings: Settings) -> Platform:
+def _open_local(settings: Settings, create: bool = True) -> Platform:
     from secfilings.lake.objects import LocalObjectStore
-    from secfilings.services.api.athena.lookup_index import SqliteLookupIndex
+    from secfilings.index.sqlite import SqliteLookupIndex
     from secfilings.sql.engine import DuckDBEngine
 
     root = Path(settings.lake).expanduser()
+    if not create and not root.is_dir():
+        raise ConfigError(f"no lake at {settings.lake} (--lake / SECFILINGS_LAKE)")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -234,7 +271,7 @@ def _open_local(settings: Settings) -> Platform:
 def _open_aws(settings: Settings) -> Platform:
     from secfilings import aws
     from secfilings.lake.objects import S3ObjectStore
-    from secfilings.services.api.athena.lookup_index import DynamoLookupIndex
+    from secfilings.index.dynamodb import DynamoLookupIndex
     from secfilings.sql.engine import AthenaEngine
 
     bucket, prefix = parse_s3_url(settings.lake)
@@ -247,3 +284,23 @@ def _open_aws(settings: Settings) -> Platform:
         output_location=settings.athena_output,
     )
     return Platform(settings, store, index, sql)
+
+
+_DYNAMODB_OPERATIONS = frozenset({"PutItem", "GetItem", "Query", "BatchGetItem", "DeleteItem", "UpdateItem"})
+
+
+def backend_error_message(error: BaseException, settings: Settings | None) -> str:
+    """One line for a backend's error, naming the AWS resource when AWS says it is missing."""
+    from secfilings.errors import one_line
+
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    operation = getattr(error, "operation_name", None)
+    if settings is not None and code == "ResourceNotFoundException" and operation in _DYNAMODB_OPERATIONS:
+        return (
+            f"DynamoDB table {settings.index_table!r} not found (--index-table / SECFILINGS_INDEX_TABLE; "
+            "create it from infra/terraform/dynamodb_indexes.tf)"
+        )
+    if settings is not None and code == "NoSuchBucket":
+        return f"the bucket of the lake {settings.lake!r} does not exist (--lake / SECFILINGS_LAKE)"
+    return f"{type(error).__name__}: {one_line(error)}"

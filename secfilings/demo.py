@@ -96,7 +96,7 @@ def _served_by(requests: dict[str, float]) -> str:
 
 def _steps(platform: Any, guard: _Guard, out: TextIO, text: bool, summary: dict[str, Any]) -> Iterator[None]:
     """The demo's steps; yields between them (so the caller may stop on a failure)."""
-    from secfilings.cli import write_company, write_fund
+    from secfilings.render import write_company, write_fund
     from secfilings.scripts.verify_s3_partitions import verify_partitions
     from secfilings.services.api.athena.companies import get_company
     from secfilings.services.api.athena.funds import get_fund

@@ -25,3 +25,9 @@ class RejectedDocument(SecfilingsError):
 
 class NotFound(SecfilingsError):
     """A CIK or accession number that the platform does not know."""
+
+
+def one_line(error: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none)."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -6,6 +6,7 @@ number is ``NNNNNNNNNN-YY-NNNNNN``; dates are ``datetime.date`` (``None`` when u
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +21,11 @@ __all__ = [
     "FundFiling",
     "normalize_cik",
     "normalize_accession",
+    "MAX_MAGNITUDE",
+    "number_problem",
 ]
+
+MAX_MAGNITUDE = 1e15  # no share count, price or value of a filing comes near; JSON readers lose digits past 2**53
 
 _CIK = re.compile(r"^\d{1,10}$", re.ASCII)  # ASCII digits only: "١٢" is not a CIK
 _ACCESSION = re.compile(r"^(\d{10})-?(\d{2})-?(\d{6})$", re.ASCII)
@@ -38,12 +43,21 @@ def normalize_cik(value: str | int) -> str:
     return text.zfill(10)
 
 
+def number_problem(number: float | int) -> str | None:
+    """Why ``number`` cannot be stored (not finite, or magnitude 1e15 or more), else None."""
+    if isinstance(number, float) and not math.isfinite(number):
+        return "not a finite number"
+    if abs(number) >= MAX_MAGNITUDE:
+        return "magnitude 1e15 or more"
+    return None
+
+
 def normalize_accession(value: str) -> str:
     """``"000112760225004598"`` or ``"0001127602-25-004598"`` -> ``"0001127602-25-004598"``."""
     match = _ACCESSION.match(str(value).strip())
-    if not match:
+    if not match or not any(int(part) for part in match.groups()):
         raise InvalidIdentifier(
-            f"invalid accession number {str(value)!r}: expected NNNNNNNNNN-YY-NNNNNN"
+            f"invalid accession number {str(value)!r}: expected NNNNNNNNNN-YY-NNNNNN, not all zeros"
         )
     return "-".join(match.groups())
 

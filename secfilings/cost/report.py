@@ -267,7 +267,9 @@ def run_cost_report(
 
     try:
         table = load_prices(prices)
-        report = measure(settings, table, rates=rates)
+        measured = measure(settings, rates=rates)
+        report = build_report(measured.before, measured.after, measured.rates, table, solved=measured.solved,
+                              workload=measured.workload, checks=measured.checks)
         if chart:
             write_chart(report, chart)
     except (PolicyError, SecfilingsError) as error:

@@ -31,7 +31,6 @@ from typing import Any, Mapping
 
 from secfilings.config import Settings, open_platform
 from secfilings.cost.arithmetic import PartCounts, solve_rates
-from secfilings.cost.prices import PriceTable
 from secfilings.meter import Meter, cost_meter
 
 __all__ = [
@@ -42,6 +41,7 @@ __all__ = [
     "run_before",
     "run_after",
     "measure",
+    "Measurement",
     "DEFAULT_COPIES",
     "DEFAULT_WORKER_RUNS_PER_DAY",
     "SCALED_PARTS",
@@ -218,17 +218,26 @@ def _describe(before: PathRun, copies: int, docs: int) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Measurement:
+    """Both paths run and counted: what :func:`secfilings.cost.report.build_report` prices."""
+
+    before: PartCounts
+    after: PartCounts
+    rates: Mapping[str, float]
+    solved: tuple[str, ...]
+    workload: dict[str, Any]
+    checks: dict[str, Any]
+
+
 def measure(
     settings: Any,
-    table: PriceTable,
     *,
     rates: Mapping[str, float] | None = None,
     copies: int = DEFAULT_COPIES,
     workdir: str | Path | None = None,
-) -> dict[str, Any]:
-    """Run both paths, scale and price them: the report dict of :mod:`secfilings.cost.report`."""
-    from secfilings.cost.report import build_report
-
+) -> Measurement:
+    """Run both paths and count them (the report prices the result; see the module docstring)."""
     del settings  # the workload runs on its own lakes (see the module docstring)
     docs = bundle_documents()
     with tempfile.TemporaryDirectory(prefix="costguard-workload-", dir=workdir) as tmp:
@@ -245,8 +254,7 @@ def measure(
         "after: sync fetched": f"{after.sync_filings} filings in {after.sync_requests} batch requests "
                                f"(ceil({after.sync_filings}/{after.batch_size}) = {math.ceil(after.sync_filings / after.batch_size) if after.batch_size else 0})",
     }
-    return build_report(before.parts, after.parts, rates, table, solved=solved,
-                        workload=_describe(before, copies, len(docs)), checks=checks)
+    return Measurement(before.parts, after.parts, rates, solved, _describe(before, copies, len(docs)), checks)
 
 
 def _same_answers(before: PathRun, after: PathRun) -> bool:

@@ -283,6 +283,8 @@ class LocalObjectStore:
                 dirnames.remove(TMP_FOLDER)
             rel_dir = os.path.relpath(dirpath, self.root)
             rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+            if not dirnames and not filenames and rel_dir and rel_dir.startswith(prefix):
+                found.append((rel_dir, 0))  # an empty folder: what S3 shows as a folder marker
             for name in filenames:
                 if name.endswith(_TMP_SUFFIX):
                     continue  # an in-flight atomic write

@@ -12,8 +12,11 @@ the same from the index as from SQL.
   index (written by an ingestion or an earlier run) is left as it is and counted ``present``.
 - Resumable: after each partition it records ``pk="backfill#lookup-index"``,
   ``sk="partition#<prefix>"`` in the index itself (a checkpoint that lives where the items
-  live, so it works the same on SQLite and DynamoDB); a re-run skips the recorded partitions.
-  ``--restart`` ignores the checkpoints.
+  live, so it works the same on SQLite and DynamoDB) with a fingerprint of the partition's
+  listing (SHA-256 of its keys and sizes). A re-run lists each partition again (one LIST) and
+  skips it only when the listing is the one checkpointed; a partition where filings landed
+  since is read again (items already there stay ``present``). ``--restart`` ignores the
+  checkpoints.
 
 It reads objects directly (one GET per table file): it is a script, not a service or worker.
 Exit status: 0 done, 2 a usage or configuration error.
@@ -22,6 +25,7 @@ Exit status: 0 done, 2 a usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -29,9 +33,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence, TextIO
 
 from secfilings.lake import layout
-from secfilings.services.api.athena.companies import company_pk, company_sk
-from secfilings.services.api.athena.funds import fund_pk, fund_sk
-from secfilings.services.api.athena.query import filing_entries, fund_answer
+from secfilings.index.keys import company_pk, company_sk, fund_pk, fund_sk
+from secfilings.sql.queries import filing_entries, fund_answer
 
 __all__ = ["CHECKPOINT_PK", "BackfillReport", "backfill_index", "partitions", "main"]
 
@@ -113,23 +116,33 @@ def _fund_items(header: dict[str, Any], details: list[dict[str, Any]]) -> list[t
     return [(fund_pk(header["filer_cik"]), fund_sk(item), item)]
 
 
+def _fingerprint(listing: Sequence[tuple[str, int]]) -> str:
+    """What a partition held when it was filled: SHA-256 of its sorted keys and sizes."""
+    digest = hashlib.sha256()
+    for key, size in sorted(listing):
+        digest.update(f"{key}\t{size}\n".encode("utf-8"))
+    return digest.hexdigest()
+
+
 def backfill_index(
     platform: Any, *, restart: bool = False, progress: Progress | None = None
 ) -> BackfillReport:
     """Put every filing of the lake into the lookup index (see the module docstring)."""
     store, index = platform.store, platform.index
     report = BackfillReport()
-    done = set() if restart else {item.get("partition") for item in index.get_lookup(CHECKPOINT_PK)}
+    done = {} if restart else {item.get("partition"): item.get("listing") for item in index.get_lookup(CHECKPOINT_PK)}
     work = [(table, prefix) for table in _SOURCES for prefix in partitions(store, table, report)]
     for number, (table, prefix) in enumerate(work, start=1):
         report.partitions += 1
-        if prefix in done:
+        listing = _list(store, prefix, report, None).keys
+        fingerprint = _fingerprint(listing)
+        if done.get(prefix) == fingerprint:
             report.skipped_partitions += 1
             if progress is not None:
                 progress(number, len(work), prefix)
             continue
         detail_table = _SOURCES[table]
-        for key, _size in _list(store, prefix, report, None).keys:
+        for key, _size in listing:
             parts = layout.parse_key(key)
             if parts is None or parts["table"] != table:
                 continue
@@ -147,7 +160,8 @@ def backfill_index(
                     else:
                         report.present += 1
         stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        index.put_lookup(CHECKPOINT_PK, f"partition#{prefix}", {"partition": prefix, "done_at": stamp})
+        checkpoint = {"partition": prefix, "done_at": stamp, "listing": fingerprint}
+        index.put_lookup(CHECKPOINT_PK, f"partition#{prefix}", checkpoint)
         if progress is not None:
             progress(number, len(work), prefix)
     return report

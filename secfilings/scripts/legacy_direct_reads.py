@@ -95,7 +95,7 @@ def legacy_fund(store: Any, cik10: str) -> dict[str, Any] | None:
 
 def legacy_ingest(platform: Any, filing: Any, raw: bytes, raw_ext: str) -> None:
     """Write a filing the old way: no ledger, no index (``platform`` opened with index_mode off)."""
-    from secfilings.services.api.athena.write import insert_filing
+    from secfilings.ingest.write import insert_filing
 
     insert_filing(platform, filing, raw, raw_ext)
 

@@ -16,7 +16,14 @@ listing of every key at once) and reports:
   a zero-byte raw document beside real ones, or a zero-byte ``ownership_filings`` /
   ``fund_filings`` file (the filing's own row is lost). A zero-byte file of the other tables is
   a filing with no rows in that table (a Form 3 with no securities, a 13F cover page alone) and
-  is fine.
+  is fine;
+- ``missing-raw``: an ``ownership_filings`` / ``fund_filings`` row file whose raw document
+  (``raw/`` in the same form, year and month, same accession number) is gone (found from the
+  listings alone, so ``--keys-only`` sees it too).
+
+An empty folder of a folder lake counts as S3's folder marker (``.../month=05/``), so an empty
+partition folder, or an empty folder named like a row file, is reported as on S3. Names are
+printed escaped (a newline or a control character in a key cannot forge an output line).
 
 With ``--keys-only`` it lists and never reads an object (LIST calls only); otherwise it reads
 each table file once (one GET each) to compare its rows with its key. It may read objects
@@ -94,7 +101,14 @@ class VerifyReport:
             + ("no problems\n" if self.ok else f"{len(self.problems)} problem(s)\n")
         )
         for problem in self.problems:
-            out.write(f"  {problem.kind:<15} {problem.key}: {problem.detail}\n")
+            out.write(f"  {problem.kind:<15} {escaped(problem.key)}: {escaped(problem.detail)}\n")
+
+
+def escaped(text: str) -> str:
+    """``text`` with backslashes and unprintable characters escaped (``\\n``, ``\\x1b``...)."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(c if c.isprintable() and c != "\\" else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class _Walker:
@@ -102,6 +116,8 @@ class _Walker:
         self.store = store
         self.report = report
         self.check_contents = check_contents
+        self.raw_documents: set[tuple[str, int, int, str]] = set()  # (form, year, month, accession)
+        self.filing_rows: dict[tuple[str, int, int, str], str] = {}  # the same -> its row file's key
 
     def problem(self, kind: str, key: str, detail: str) -> None:
         self.report.problems.append(Problem(kind, key, detail))
@@ -193,6 +209,12 @@ class _Walker:
                 empties.append(key)  # a raw document or a filing's own row is never empty
             else:
                 data.append((key, parts["accession"]))  # a table file may be empty: no rows
+            if parts is not None and parts["table"] == table:
+                where = (form, year, month, parts["accession"])
+                if table is None:
+                    self.raw_documents.add(where)
+                elif table in FILING_TABLES:
+                    self.filing_rows[where] = key
         if not data:
             detail = "only empty files" if empties else "no data in this partition"
             self.problem("empty-partition", prefix, detail)
@@ -282,7 +304,15 @@ class _Walker:
 def verify_partitions(store: Any, *, check_contents: bool = True) -> VerifyReport:
     """Walk the lake in ``store`` and return what is wrong (see the module docstring)."""
     report = VerifyReport(lake=getattr(store, "url", repr(store)), contents_checked=check_contents)
-    _Walker(store, report, check_contents).root()
+    walker = _Walker(store, report, check_contents)
+    walker.root()
+    for where, key in sorted(walker.filing_rows.items(), key=lambda pair: pair[1]):
+        if where not in walker.raw_documents:
+            form, year, month, accession = where
+            walker.problem(
+                "missing-raw", key,
+                f"no raw document raw/form={form}/year={year:04d}/month={month:02d}/{accession}.xml|txt|nc",
+            )
     return report
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 import time
 from datetime import date, datetime
@@ -41,6 +42,8 @@ PARTITION_COLUMNS: dict[str, str] = {"form": "VARCHAR", "year": "VARCHAR", "mont
 TOP_COMPANIES_SQL = Path(__file__).with_name("top_companies.sql")
 _FALLBACK_TABLES = ("ownership_filings", "insider_transactions", "fund_filings", "fund_holdings")
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BAD_FILE = re.compile(r'in file "([^"]+)"')  # DuckDB's words for a row file it cannot read
+_MAX_SKIPPED_PER_QUERY = 100
 
 # Athena/Hive type names -> DuckDB type names (anything else is passed through upper-cased)
 _TYPE_MAP = {
@@ -139,7 +142,9 @@ class DuckDBEngine:
     """DuckDB over the lake folder's NDJSON rows: ``tables/<table>/form=/year=/month=/*.json``.
 
     Views read the files at query time, so rows written after the engine opened are seen. A
-    table without files yet is an empty table of the right columns and types.
+    table without files yet is an empty table of the right columns and types. A row file DuckDB
+    cannot read (corrupt NDJSON) is skipped, named once on stderr (and in ``skipped_files``):
+    the other files, and so the other issuers, still answer; ``verify-partitions`` reports it.
     """
 
     def __init__(
@@ -165,6 +170,8 @@ class DuckDBEngine:
         self._view_sql: str | None = None
         self._view_tables: set[str] = set()
         self._view_error: str | None = None
+        self.skipped_files: dict[str, str] = {}  # lake key -> why it was skipped
+        self._skipped_by_table: dict[str, set[str]] = {}
 
     def __repr__(self) -> str:
         return f"DuckDBEngine({str(self.root)!r})"
@@ -193,14 +200,23 @@ class DuckDBEngine:
         own = {name: kind for name, kind in columns.items() if name not in partitions}
         all_columns = {**own, **partitions}
         select_list = ", ".join(f'"{name}"' for name in all_columns)
+        skipped = self._skipped_by_table.get(table)
+        files: list[str] | None = None
+        if has_files and skipped:
+            files = [key for key in self._table_keys(table) if key not in skipped]
+            has_files = bool(files)
         if has_files:
             glob = f"tables/{table}/**/*.json"  # relative to file_search_path, the lake
+            if files is not None:  # every file but the skipped ones (keys are layout-safe names)
+                glob_sql = "[" + ", ".join(self._literal(key) for key in files) + "]"
+            else:
+                glob_sql = self._literal(glob)
             spec = ", ".join(f"{self._literal(name)}: {self._literal(kind)}" for name, kind in own.items())
             hive = ", ".join(
                 f"{self._literal(name)}: {self._literal(kind)}" for name, kind in partitions.items()
             )
             source = (
-                f"read_json({self._literal(glob)}, format='newline_delimited',"
+                f"read_json({glob_sql}, format='newline_delimited',"
                 f" hive_partitioning=true, hive_types={{{hive}}}, columns={{{spec}}})"
             )
             body = f"SELECT {select_list} FROM {source}"
@@ -219,7 +235,7 @@ class DuckDBEngine:
             self._columns = columns
         for table, columns in self._columns.items():
             has_files = self._any_json(self._table_dir(table))
-            if self._has_files.get(table) != has_files:
+            if self._has_files.get(table) != has_files or table in self._skipped_by_table:
                 self._create_view(table, columns, has_files)
                 self._has_files[table] = has_files
         view = load_view_sql()
@@ -233,6 +249,36 @@ class DuckDBEngine:
                 self._view_error = None
             except duckdb.Error as error:  # reported when a query uses the view
                 self._view_error = f"view top_companies ({TOP_COMPANIES_SQL.name}): {_first_line(error)}"
+
+    def _table_keys(self, table: str) -> list[str]:
+        keys = []
+        for dirpath, _dirnames, filenames in os.walk(self._table_dir(table)):
+            for name in filenames:
+                if name.endswith(".json"):
+                    keys.append(Path(dirpath, name).relative_to(self.root).as_posix())
+        return sorted(keys)
+
+    def _skip_bad_file(self, error: BaseException) -> bool:
+        """Leave out the row file ``error`` names (True), if it is one of the lake's."""
+        match = _BAD_FILE.search(str(error))
+        if match is None:
+            return False
+        try:
+            key = Path(match.group(1)).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        parts = key.split("/")
+        if len(parts) < 3 or parts[0] != "tables" or self._columns is None or parts[1] not in self._columns:
+            return False
+        table = parts[1]
+        if key in self._skipped_by_table.get(table, set()):
+            return False  # skipped already and still failing: not this file's fault
+        reason = _first_line(error)
+        self._skipped_by_table.setdefault(table, set()).add(key)
+        self.skipped_files[key] = reason
+        sys.stderr.write(f"secfilings: skipped the unreadable row file {key} ({reason[:200]})\n")
+        self._create_view(table, self._columns[table], True)
+        return True
 
     def _bytes_of(self, tables: set[str]) -> int:
         total = 0
@@ -256,12 +302,17 @@ class DuckDBEngine:
             self._refresh()
             if self._view_error and "top_companies" in sql.lower():
                 raise SqlError(f"DuckDB query failed: {self._view_error}")
-            try:
-                cursor = self._conn.execute(sql, list(params))
-                names = [column[0] for column in cursor.description or ()]
-                rows = cursor.fetchall()
-            except duckdb.Error as error:
-                raise SqlError(f"DuckDB query failed: {_first_line(error)}") from None
+            for _attempt in range(_MAX_SKIPPED_PER_QUERY + 1):
+                try:
+                    cursor = self._conn.execute(sql, list(params))
+                    names = [column[0] for column in cursor.description or ()]
+                    rows = cursor.fetchall()
+                    break
+                except duckdb.Error as error:
+                    if not self._skip_bad_file(error):
+                        raise SqlError(f"DuckDB query failed: {_first_line(error)}") from None
+            else:
+                raise SqlError(f"DuckDB query failed: more than {_MAX_SKIPPED_PER_QUERY} unreadable row files")
             touched: set[str] = set()
             if meter.active():
                 assert self._columns is not None

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from secfilings.config import Settings, open_platform
+from secfilings.data import FORM4_DIR
+from secfilings.workers.form4_parser.worker import ingest_paths
 from secfilings.scripts.backfill_lookup_index import CHECKPOINT_PK, backfill_index, main
 from secfilings.services.api.athena.companies import get_company
 from secfilings.services.api.athena.funds import get_fund
@@ -82,3 +84,23 @@ def test_script_main(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["--lake", settings.lake], out=out) == 0
     assert "13 filings" in out.getvalue() and "13 items added" in out.getvalue()
+
+
+def test_filings_added_to_a_checkpointed_partition_are_picked_up(tmp_path: Path) -> None:
+    settings = bundled_lake(tmp_path / "lake", index_mode="off")
+    with open_platform(settings) as platform:
+        first = backfill_index(platform)
+        assert first.skipped_partitions == 0
+        # a new filing lands in a partition the first pass checkpointed (Snowflake's Form 4, 2022-12)
+        data = (FORM4_DIR / "form4.snow.xml").read_bytes()
+        copy = tmp_path / "0000000077-22-000077.xml"
+        copy.write_bytes(data)
+        assert ingest_paths(platform, [copy]).new == 1  # index_mode off: no index item written
+        again = backfill_index(platform)
+        # only the changed partition is read again: its old filing stays, the new one is added
+        assert (again.filings, again.added, again.present) == (2, 1, 1)
+        assert again.skipped_partitions == again.partitions - 1
+        assert backfill_index(platform).skipped_partitions == again.partitions
+    with open_platform(settings.with_changes(index_mode="read-only")) as platform:
+        accessions = {f["accession_number"] for f in get_company(platform, "1640147")["filings"]}
+    assert "0000000077-22-000077" in accessions

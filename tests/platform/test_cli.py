@@ -174,3 +174,13 @@ def test_missing_aws_resources_are_named(aws_env: str, s3_bucket: str) -> None:
         "secfilings verify-partitions: the bucket of the lake 's3://no-such-bucket-costguard/lake' does not exist "
         "(--lake / SECFILINGS_LAKE)"
     )
+
+
+@pytest.mark.parametrize("command", [("company", "1640147"), ("fund", "1894188"), ("sync",), ("verify-partitions",), ("backfill-index",)])
+def test_read_commands_never_create_a_lake(tmp_path: Path, command: tuple[str, ...]) -> None:
+    mistyped = tmp_path / "lake-typo"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--lake", str(mistyped), *command], out=out, err=err) == 2
+    assert err.getvalue() == f"secfilings {command[0]}: no lake at {mistyped} (--lake / SECFILINGS_LAKE)\n"
+    assert out.getvalue() == ""
+    assert not mistyped.exists()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from secfilings import aws
+from secfilings.cli import main
 from secfilings.config import ENV_VARS, Settings, open_platform
+from secfilings.data import FORM4_DIR
 from secfilings.errors import ConfigError
 from secfilings.lake.objects import LocalObjectStore, S3ObjectStore
 from secfilings.services.api.athena.lookup_index import DynamoLookupIndex, SqliteLookupIndex
@@ -149,3 +152,25 @@ def test_config_module_does_not_import_boto3() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("name", ["a,b", "back\\slash", "{a,b}", "brace{"])
+def test_a_lake_path_duckdb_would_misread_is_refused_in_one_line(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / name
+    with pytest.raises(ConfigError, match=r"--lake: a folder lake's path may not contain '.{1,2}' \(DuckDB reads it"):
+        Settings(lake=str(folder))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--lake", str(folder), "ingest", str(FORM4_DIR)], out=out, err=err) == 2
+    assert len(err.getvalue().splitlines()) == 1 and not folder.exists()
+
+
+@pytest.mark.parametrize("name", ["lake[1]", "with space", "dots.and-dash", "ünïcode", "semi;colon", "star*q?"])
+def test_other_odd_folder_names_work_as_a_lake(tmp_path: Path, name: str) -> None:
+    from secfilings.services.api.athena.companies import get_company
+    from secfilings.workers.form4_parser.worker import ingest_paths
+
+    settings = Settings(lake=str(tmp_path / name), index_mode="off")  # answers from SQL over the lake
+    with open_platform(settings) as platform:
+        ingest_paths(platform, [FORM4_DIR / "374WaterForm4.xml"])
+        answer = get_company(platform, "933972")
+    assert answer is not None and answer["name"] == "374Water Inc."

@@ -188,3 +188,37 @@ def test_a_file_name_in_non_ascii_digits_is_not_an_accession(local_platform: Any
     report = ingest_paths(local_platform, [odd])
     assert report.documents[0].outcome == "new"
     assert report.documents[0].accession_number == content_accession(odd.read_bytes())
+
+
+def test_an_all_zero_accession_in_a_file_name_is_rejected(local_platform: Any, tmp_path: Path) -> None:
+    zeros = tmp_path / "0000000000-00-000000.xml"
+    shutil.copy(FORM4_DIR / "form5.snow.xml", zeros)
+    report = ingest_paths(local_platform, [zeros])
+    assert report.documents[0].outcome == "rejected"
+    assert report.documents[0].reason == (
+        "the file name holds the all-zero accession number 0000000000-00-000000: not an accession"
+    )
+
+
+def test_a_document_over_the_size_limit_is_rejected_unread(tmp_path: Path) -> None:
+    small = Settings(lake=str(tmp_path / "lake"), max_document_bytes=6000)
+    big, fits = FORM4_DIR / "form4.snow.xml", FORM4_DIR / "374WaterForm4.xml"  # 21,803 and 5,396 bytes
+    with open_platform(small) as platform:
+        report = ingest_paths(platform, [big, fits])
+    rejected, ingested = report.documents
+    assert rejected.outcome == "rejected"
+    assert rejected.reason == (
+        "the document is larger than 6000 bytes (at least 21803), the limit"
+        " (--max-document-bytes / SECFILINGS_MAX_DOCUMENT_BYTES); not read"
+    )
+    assert rejected.quarantine_key is None  # never read, so never copied
+    assert ingested.outcome == "new"
+    with open_platform(small.with_changes(max_document_bytes=64 * 1024 * 1024)) as platform:
+        assert ingest_paths(platform, [big]).documents[0].outcome == "new"
+
+
+def test_the_size_limit_is_a_setting_with_its_variable() -> None:
+    assert Settings().max_document_bytes == 64 * 1024 * 1024
+    assert Settings.from_env(environ={"SECFILINGS_MAX_DOCUMENT_BYTES": "4096"}).max_document_bytes == 4096
+    with pytest.raises(SecfilingsError, match="SECFILINGS_MAX_DOCUMENT_BYTES: expected a whole number, got 'big'"):
+        Settings.from_env(environ={"SECFILINGS_MAX_DOCUMENT_BYTES": "big"})

@@ -100,3 +100,10 @@ def test_only_ascii_digits_make_an_accession_number_or_a_key() -> None:
     with pytest.raises(ValueError, match="invalid accession key"):
         layout.raw_key("4", date(2025, 2, 13), arabic_indic, "xml")
     assert layout.parse_key(f"raw/form=4/year=2025/month=02/{arabic_indic}.xml") is None
+
+
+def test_an_all_zero_accession_number_is_not_one() -> None:
+    for text in ("0000000000-00-000000", "000000000000000000"):
+        with pytest.raises(InvalidIdentifier, match="not all zeros"):
+            normalize_accession(text)
+    assert normalize_accession("0000000000-00-000001") == "0000000000-00-000001"

@@ -160,3 +160,25 @@ def test_namespaced_ownership_document_parses() -> None:
     # only the root is prefixed; children are in no namespace: still the same document
     filing = parse_ownership(parse_xml(data), accession_number="0000000001-25-000001")
     assert filing.form_type == "5" and len(filing.transactions) == 1
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("NaN", "not a finite number"),
+    ("Infinity", "not a finite number"),
+    ("-inf", "not a finite number"),
+    ("1e400", "not a finite number"),
+    ("1e15", "magnitude 1e15 or more"),
+    ("-2000000000000000", "magnitude 1e15 or more"),
+])
+def test_non_finite_and_huge_numbers_are_rejected_naming_the_field(text: str, problem: str) -> None:
+    data = (FORM4_DIR / "374WaterForm4.xml").read_bytes().replace(
+        b"<value>757756</value>", f"<value>{text}</value>".encode(), 1)
+    with pytest.raises(ParseProblem, match=f"invalid number '{text}' in row 0 .*transactionShares.*: {problem}"):
+        parse_ownership(parse_xml(data), accession_number="0000000001-25-000001")
+
+
+def test_a_large_but_plausible_number_is_kept() -> None:
+    data = (FORM4_DIR / "374WaterForm4.xml").read_bytes().replace(
+        b"<value>757756</value>", b"<value>999999999999999</value>", 1)
+    filing = parse_ownership(parse_xml(data), accession_number="0000000001-25-000001")
+    assert filing.transactions[0].shares == 999999999999999.0

@@ -247,3 +247,24 @@ def test_a_lake_folder_named_like_a_glob_reads_its_own_files_only(tmp_path: Path
     finally:
         engine.close()
     assert rows == [{"accession_number": ACC1}]
+
+
+def test_a_corrupt_row_file_is_skipped_by_name_and_other_issuers_still_answer(
+    store: LocalObjectStore, engine: DuckDBEngine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _write(store, "ownership_filings", "4", date(2025, 5, 2), ACC1,
+                  [_rows("ownership_filings", accession_number=ACC1, issuer_cik="0000000042", form_type="4")])
+    bad = layout.table_key("ownership_filings", "4", date(2025, 5, 3), ACC2)
+    store.put(bad, b'{"accession_number": broken\n')
+    sql = "SELECT accession_number FROM ownership_filings WHERE issuer_cik = ?"
+    assert engine.query(sql, ["0000000042"]) == [{"accession_number": ACC1}]
+    assert list(engine.skipped_files) == [bad]
+    assert "Malformed JSON" in engine.skipped_files[bad]
+    err = capsys.readouterr().err
+    assert err.startswith(f"secfilings: skipped the unreadable row file {bad} (") and err.count("\n") == 1
+    # a file added later is still seen; the skipped one is not read again and not named again
+    later = _write(store, "ownership_filings", "4", date(2025, 5, 4), ACC3,
+                   [_rows("ownership_filings", accession_number=ACC3, issuer_cik="0000000042", form_type="4")])
+    assert sorted(r["accession_number"] for r in engine.query(sql, ["0000000042"])) == sorted([ACC1, ACC3])
+    assert capsys.readouterr().err == ""
+    assert good and later

@@ -96,3 +96,20 @@ def test_primary_document_of_another_form_is_refused() -> None:
         b"<submissionType>13F-HR</submissionType>", b"<submissionType>../13F-HR</submissionType>")
     with pytest.raises(ParseProblem, match="is not a 13F form"):
         parse_thirteenf(parse_xml(data), accession_number="0000000001-23-000001")
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("NaN", "not a finite number"),
+    ("Infinity", "not a finite number"),
+    ("1e400", "not a finite number"),
+    ("1000000000000000", "magnitude 1e15 or more"),
+    ("99999999999999999999999999", "magnitude 1e15 or more"),
+])
+def test_non_finite_and_huge_values_are_rejected_naming_the_field(value: str, problem: str) -> None:
+    table = (
+        "<informationTable><infoTable><nameOfIssuer>X</nameOfIssuer><cusip>023135106</cusip>"
+        f"<value>{value}</value><shrsOrPrnAmt><sshPrnamt>5</sshPrnamt><sshPrnamtType>SH</sshPrnamtType>"
+        "</shrsOrPrnAmt></infoTable></informationTable>"
+    ).encode()
+    with pytest.raises(ParseProblem, match=f"invalid number '{value}' in infoTable 0 value: {problem}"):
+        parse_information_table(parse_xml(table))

@@ -92,7 +92,11 @@ def test_a_file_whose_rows_disagree_with_its_partition_is_found(lake: Settings) 
     assert "key says '0000000001-25-000001'" in details[rel(renamed)]
     assert len(details) == 3
     with open_platform(lake) as platform:
-        assert not verify_partitions(platform.store, check_contents=False).problems  # names alone look fine
+        keys_only = verify_partitions(platform.store, check_contents=False).problems
+    # names alone look fine, but the copies have no raw document in their partitions
+    assert {(p.kind, p.key) for p in keys_only} == {
+        ("missing-raw", rel(path)) for path in (wrong_month, wrong_form, renamed)
+    }
 
 
 def test_a_file_that_is_not_ndjson_is_a_mismatch(lake: Settings) -> None:
@@ -100,7 +104,7 @@ def test_a_file_that_is_not_ndjson_is_a_mismatch(lake: Settings) -> None:
         key = layout.table_key("fund_filings", "13F-HR", __import__("datetime").date(2024, 1, 5), "0000000002-24-000002")
         platform.store.put(key, b"this is not json\n")
         report = verify_partitions(platform.store)
-    assert [(p.kind, p.key) for p in report.problems] == [("mismatch", key)]
+    assert [(p.kind, p.key) for p in report.problems] == [("mismatch", key), ("missing-raw", key)]
 
 
 def test_an_empty_partition_is_found_locally(lake: Settings) -> None:
@@ -126,7 +130,11 @@ def test_a_zero_byte_filing_row_file_is_found_but_an_empty_transactions_file_is_
     with open_platform(lake) as platform:
         for check_contents in (True, False):
             report = verify_partitions(platform.store, check_contents=check_contents)
-            assert _kinds(report) == {("empty-object", filing), ("empty-object", second)}, report.problems
+            fabricated = f"tables/ownership_filings/{month}/0001127602-25-001098.json"  # no raw documents
+            assert _kinds(report) == {
+                ("empty-object", filing), ("empty-object", second),
+                ("missing-raw", second), ("missing-raw", fabricated),
+            }, report.problems
 
 
 def test_a_raw_document_with_another_extension_is_outside_the_scheme(lake: Settings) -> None:
@@ -170,3 +178,40 @@ def test_bad_configuration_is_exit_status_2(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main(["--lake", "s3://Bad_Bucket/x"], out=io.StringIO(), err=err) == 2
     assert err.getvalue().count("\n") == 1 and "--lake" in err.getvalue()
+
+
+def test_a_filing_row_whose_raw_document_is_gone_is_found_from_the_listings(lake: Settings) -> None:
+    root = Path(lake.lake)
+    raw = next((root / "raw" / "form=4" / "year=2025" / "month=02").glob("*"))
+    accession = raw.name.rsplit(".", 1)[0]
+    raw.unlink()
+    with open_platform(lake) as platform:
+        for check_contents in (True, False):
+            report = verify_partitions(platform.store, check_contents=check_contents)
+            missing = [p for p in report.problems if p.kind == "missing-raw"]
+            assert [p.key for p in missing] == [f"tables/ownership_filings/form=4/year=2025/month=02/{accession}.json"]
+            assert missing[0].detail == f"no raw document raw/form=4/year=2025/month=02/{accession}.xml|txt|nc"
+
+
+def test_an_empty_partition_folder_and_a_folder_named_like_a_row_file(lake: Settings) -> None:
+    root = Path(lake.lake)
+    empty = root / "tables" / "fund_holdings" / "form=13F-HR" / "year=2031" / "month=05"
+    empty.mkdir(parents=True)
+    like_a_file = root / "tables" / "ownership_filings" / "form=4" / "year=2025" / "month=02" / "0000000009-25-000009.json"
+    like_a_file.mkdir()
+    with open_platform(lake) as platform:
+        found = {(p.kind, p.key) for p in verify_partitions(platform.store).problems}
+    assert ("empty-partition", "tables/fund_holdings/form=13F-HR/year=2031/month=05/") in found
+    assert ("outside-scheme", "tables/ownership_filings/form=4/year=2025/month=02/0000000009-25-000009.json/") in found
+
+
+def test_names_are_printed_escaped(lake: Settings) -> None:
+    root = Path(lake.lake)
+    forged = root / "misc\nverify-partitions: 0 objects: no problems\x1b[2J"
+    forged.mkdir()
+    (forged / "file").write_bytes(b"x")
+    out = io.StringIO()
+    assert main(["--lake", lake.lake], out=out, err=io.StringIO()) == 1
+    lines = out.getvalue().splitlines()
+    assert not any(line.startswith("verify-partitions: 0 objects") for line in lines)
+    assert "  outside-scheme  misc\\nverify-partitions: 0 objects: no problems\\x1b[2J/: unknown top-level folder" in lines

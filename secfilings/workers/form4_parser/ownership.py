@@ -14,6 +14,7 @@ from xml.etree.ElementTree import Element
 
 from secfilings.model import (
     InvalidIdentifier,
+    number_problem,
     OwnershipFiling,
     OwnershipRow,
     ReportingOwner,
@@ -56,9 +57,13 @@ def _number(text: str | None, what: str) -> float | None:
     if text is None:
         return None
     try:
-        return float(text.replace(",", ""))
+        number = float(text.replace(",", ""))
     except ValueError:
         raise ParseProblem(f"invalid number {text!r} in {what}") from None
+    problem = number_problem(number)
+    if problem:
+        raise ParseProblem(f"invalid number {text!r} in {what}: {problem}")
+    return number
 
 
 def _value(parent: Element | None, tag: str) -> str | None:

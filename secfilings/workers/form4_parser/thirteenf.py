@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from xml.etree.ElementTree import Element
 
-from secfilings.model import FundFiling, FundHolding, InvalidIdentifier, normalize_cik
+from secfilings.model import FundFiling, FundHolding, InvalidIdentifier, normalize_cik, number_problem
 from secfilings.workers.form4_parser.ownership import ParseProblem
 from secfilings.workers.form4_parser.xmlsafe import child, text_of
 
@@ -37,15 +37,18 @@ def _int(text: str | None, what: str, *, required: bool = False) -> int | None:
             raise ParseProblem(f"missing {what}")
         return None
     try:
-        return int(text.replace(",", ""))
+        whole: int | float = int(text.replace(",", ""))
     except ValueError:
         try:
-            number = float(text.replace(",", ""))
+            whole = float(text.replace(",", ""))
         except ValueError:
             raise ParseProblem(f"invalid number {text!r} in {what}") from None
-        if not number.is_integer():
-            raise ParseProblem(f"invalid whole number {text!r} in {what}")
-        return int(number)
+    problem = number_problem(whole)
+    if problem:
+        raise ParseProblem(f"invalid number {text!r} in {what}: {problem}")
+    if isinstance(whole, float) and not whole.is_integer():
+        raise ParseProblem(f"invalid whole number {text!r} in {what}")
+    return int(whole)
 
 
 def parse_information_table(root: Element) -> tuple[FundHolding, ...]:

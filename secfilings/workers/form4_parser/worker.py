@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Literal, Union
 from secfilings.errors import SecfilingsError
 from secfilings.lake import layout
 from secfilings.model import FundFiling, InvalidIdentifier, OwnershipFiling, normalize_accession, normalize_cik
-from secfilings.services.api.athena.write_with_dedup import insert_filing_with_dedup
+from secfilings.ingest.dedup import insert_filing_with_dedup
 from secfilings.workers.form4_parser.envelope import EnvelopeError, is_envelope, parse_envelope
 from secfilings.workers.form4_parser.ownership import ParseProblem, parse_ownership
 from secfilings.workers.form4_parser.thirteenf import parse_thirteenf
@@ -175,6 +175,8 @@ def _accession_for_bare(name: str, data: bytes, accession: str | None) -> tuple[
     match = _ACCESSION_IN_NAME.search(name)
     if match:
         from_name = "-".join(match.groups())
+        if not any(int(part) for part in match.groups()):
+            raise _Rejected(f"the file name holds the all-zero accession number {from_name}: not an accession")
         if accession is not None and accession != from_name:
             raise _Rejected(
                 f"accession mismatch: the file name says {from_name}, --accession says {accession}"
@@ -288,14 +290,26 @@ def ingest_document(
     return DocumentOutcome(source, outcome, filing.accession_number, filing.form_type, kind)
 
 
+def _too_large(size: int, limit: int) -> str:
+    return (
+        f"the document is larger than {limit} bytes (at least {size}), the limit"
+        " (--max-document-bytes / SECFILINGS_MAX_DOCUMENT_BYTES); not read"
+    )
+
+
 def _ingest_file(
     platform: Any, path: Path, accession: str | None, cik: str | None, fail_after: str | None
 ) -> DocumentOutcome:
     source = str(path)
+    limit = platform.settings.max_document_bytes
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            data = b"" if size > limit else file.read(limit + 1)  # never more than the limit
     except OSError as error:
         return DocumentOutcome(source, "rejected", reason=f"cannot read the file: {error.strerror or error}")
+    if size > limit or len(data) > limit:
+        return DocumentOutcome(source, "rejected", reason=_too_large(max(size, len(data)), limit))
     return ingest_document(platform, data, source, accession=accession, cik=cik, fail_after=fail_after)
 
 

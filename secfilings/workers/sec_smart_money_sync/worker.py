@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Mapping, Sequence, TextIO
 
-from secfilings.services.api.athena.companies import company_pk, company_sk
-from secfilings.services.api.athena.read_through import INDEX_READ_MODES
-from secfilings.services.api.athena.query import (
+from secfilings.config import INDEX_READ_MODES
+from secfilings.index.keys import company_pk, company_sk
+from secfilings.sql.queries import (
     TOP_COMPANIES_SQL,
     WINDOW_FILINGS_SQL,
     filing_entries,

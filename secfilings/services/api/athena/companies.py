@@ -15,11 +15,15 @@ so the answer is the same whichever source served it.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from secfilings.model import normalize_cik
-from secfilings.services.api.athena.query import COMPANY_FILINGS_SQL, filing_entries
+from secfilings.index.keys import company_pk, company_sk
+from secfilings.sql.queries import COMPANY_FILINGS_SQL, filing_entries
 from secfilings.services.api.athena.read_through import read_through
+
+if TYPE_CHECKING:  # pragma: no cover
+    from secfilings.config import Platform
 
 __all__ = ["get_company", "company_pk", "company_sk", "company_answer", "FILING_KEYS", "TRANSACTION_KEYS"]
 
@@ -34,16 +38,6 @@ TRANSACTION_KEYS = (
     "shares_owned_following",
     "derivative",
 )
-
-
-def company_pk(cik10: str) -> str:
-    return f"company#{cik10}"
-
-
-def company_sk(entry: Mapping[str, Any]) -> str:
-    """``filing#<filed>#<accession>`` (the period stands in for an unknown filing date)."""
-    when = entry.get("filed") or entry.get("period") or ""
-    return f"filing#{when}#{entry['accession_number']}"
 
 
 def _order(entry: Mapping[str, Any]) -> tuple[str, str]:
@@ -78,12 +72,14 @@ def company_answer(cik10: str, entries: Iterable[Mapping[str, Any]]) -> dict[str
     return {"cik": cik10, "name": name, "filings": [_filing(entry) for entry in ordered]}
 
 
-def get_company(platform: Any, cik: str | int) -> dict[str, Any] | None:
-    """The company answer for ``cik`` (with or without leading zeros), or None if unknown."""
+def get_company(platform: Platform, cik: str | int, *, stage: str = "all") -> dict[str, Any] | None:
+    """The company answer for ``cik`` (with or without leading zeros), or None if unknown.
+
+    ``stage``: see :func:`~secfilings.services.api.athena.read_through.read_through`."""
     cik10 = normalize_cik(cik)
 
     def from_sql() -> tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
         entries = filing_entries(platform.sql.query(COMPANY_FILINGS_SQL, [cik10]))
         return company_answer(cik10, entries), [(company_sk(entry), entry) for entry in entries]
 
-    return read_through(platform, company_pk(cik10), lambda items: company_answer(cik10, items), from_sql)
+    return read_through(platform, company_pk(cik10), lambda items: company_answer(cik10, items), from_sql, stage=stage)

@@ -10,23 +10,19 @@ reads an object from the lake.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from secfilings.model import normalize_cik
-from secfilings.services.api.athena.query import FUND_LATEST_SQL, fund_answer
+from secfilings.index.keys import fund_pk, fund_sk
+from secfilings.sql.queries import FUND_LATEST_SQL, fund_answer
 from secfilings.services.api.athena.read_through import read_through
+
+if TYPE_CHECKING:  # pragma: no cover
+    from secfilings.config import Platform
 
 __all__ = ["get_fund", "fund_pk", "fund_sk", "fund_from_items", "HOLDING_KEYS"]
 
 HOLDING_KEYS = ("issuer", "cusip", "value", "shares", "share_type", "put_call")
-
-
-def fund_pk(cik10: str) -> str:
-    return f"fund#{cik10}"
-
-
-def fund_sk(item: Mapping[str, Any]) -> str:
-    return f"filing#{item.get('period') or ''}#{item['accession_number']}"
 
 
 def _answer(cik10: str, item: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,8 +40,10 @@ def fund_from_items(cik10: str, items: Iterable[Mapping[str, Any]]) -> dict[str,
     return _answer(cik10, ordered[-1]) if ordered else None
 
 
-def get_fund(platform: Any, cik: str | int) -> dict[str, Any] | None:
-    """The fund answer for ``cik`` (with or without leading zeros), or None if unknown."""
+def get_fund(platform: Platform, cik: str | int, *, stage: str = "all") -> dict[str, Any] | None:
+    """The fund answer for ``cik`` (with or without leading zeros), or None if unknown.
+
+    ``stage``: see :func:`~secfilings.services.api.athena.read_through.read_through`."""
     cik10 = normalize_cik(cik)
 
     def from_sql() -> tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
@@ -54,4 +52,4 @@ def get_fund(platform: Any, cik: str | int) -> dict[str, Any] | None:
             return None, []
         return _answer(cik10, item), [(fund_sk(item), item)]
 
-    return read_through(platform, fund_pk(cik10), lambda items: fund_from_items(cik10, items), from_sql)
+    return read_through(platform, fund_pk(cik10), lambda items: fund_from_items(cik10, items), from_sql, stage=stage)

@@ -1,0 +1,153 @@
+"""The lookup index's contract: answers keyed by (pk, sk), so a hit costs no object read and no SQL query.
+
+SQLite by default (one file, safe across processes), DynamoDB in production (the table of
+``infra/terraform/dynamodb_indexes.tf``). It is also the de-dup ledger of the write path: a
+conditional write (``if_absent=True``) decides which writer owns a key.
+
+Items are JSON-able dicts, stored as the JSON string attribute ``doc`` beside ``pk`` and ``sk``.
+The SQLite index records, through :mod:`secfilings.meter`, the read and write units DynamoDB
+would bill for the same calls (strongly consistent reads: 1 unit per 4 KB, writes 1 unit per
+1 KB, each rounded up, at least 1; batch gets per item; queries per 4 KB returned).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+
+from secfilings.fastjson import compact_encoder
+
+__all__ = [
+    "TABLE_NAME_DEFAULT",
+    "PARTITION_KEY",
+    "SORT_KEY",
+    "DOC_ATTRIBUTE",
+    "KEY_ATTRIBUTE_TYPE",
+    "BATCH_GET_LIMIT",
+    "MAX_ITEM_BYTES",
+    "LookupIndex",
+    "put_lookup",
+    "get_lookup",
+    "get_item",
+    "batch_get_lookup",
+    "delete_lookup",
+    "item_size",
+    "encode_item",
+    "check_key",
+    "read_units",
+    "write_units",
+]
+
+TABLE_NAME_DEFAULT = "lookup-index"
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+DOC_ATTRIBUTE = "doc"
+KEY_ATTRIBUTE_TYPE = "S"
+BATCH_GET_LIMIT = 100  # DynamoDB BatchGetItem: at most 100 keys per request
+MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit, enforced by both backends
+_READ_UNIT = 4096
+_WRITE_UNIT = 1024
+
+
+@runtime_checkable
+class LookupIndex(Protocol):
+    def put_lookup(
+        self, pk: str, sk: str, item: Mapping[str, Any], *, if_absent: bool = False
+    ) -> bool: ...
+
+    def get_lookup(self, pk: str) -> list[dict[str, Any]]: ...
+
+    def get_item(self, pk: str, sk: str) -> dict[str, Any] | None: ...
+
+    def batch_get_lookup(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], dict[str, Any]]: ...
+
+    def delete_lookup(self, pk: str, sk: str) -> None: ...
+
+
+# -- helpers shared by both backends ------------------------------------------------------------
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    raise TypeError(f"lookup item value {value!r} ({type(value).__name__}) is not JSON-able")
+
+
+_encode_doc = compact_encoder(ensure_ascii=True, sort_keys=True, default=_json_default)
+
+
+def encode_item(pk: str, sk: str, item: Mapping[str, Any]) -> str:
+    if not isinstance(item, Mapping):
+        raise TypeError(f"lookup item for ({pk!r}, {sk!r}) must be a mapping, got {type(item).__name__}")
+    doc = _encode_doc(item if type(item) is dict else dict(item))
+    size = item_size(pk, sk, doc)
+    if size > MAX_ITEM_BYTES:
+        raise ValueError(
+            f"lookup item ({pk!r}, {sk!r}) is {size} bytes: over DynamoDB's limit of 400 KB"
+        )
+    return doc
+
+
+def check_key(pk: str, sk: str) -> None:
+    for name, value in ((PARTITION_KEY, pk), (SORT_KEY, sk)):
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"invalid lookup key {name}={value!r}: expected a non-empty string")
+        if len(value.encode()) > (2048 if name == PARTITION_KEY else 1024):
+            raise ValueError(f"invalid lookup key {name}={value[:40]!r}...: too long for DynamoDB")
+
+
+def item_size(pk: str, sk: str, doc: str) -> int:
+    """The item's size as DynamoDB measures it: attribute names plus UTF-8 values."""
+    return (
+        len(PARTITION_KEY) + len(pk.encode())
+        + len(SORT_KEY) + len(sk.encode())
+        + len(DOC_ATTRIBUTE) + len(doc.encode())
+    )
+
+
+def read_units(size: int) -> int:
+    return max(1, math.ceil(size / _READ_UNIT))
+
+
+def write_units(size: int) -> int:
+    return max(1, math.ceil(size / _WRITE_UNIT))
+
+
+# -- the plan's function names ------------------------------------------------------------------
+
+
+def put_lookup(
+    index: LookupIndex, pk: str, sk: str, item: Mapping[str, Any], if_absent: bool = False
+) -> bool:
+    """Store ``item`` under (pk, sk); with ``if_absent`` only if the key is new (False otherwise)."""
+    return index.put_lookup(pk, sk, item, if_absent=if_absent)
+
+
+def get_lookup(index: LookupIndex, pk: str) -> list[dict[str, Any]]:
+    """All items under ``pk`` in sort-key order."""
+    return index.get_lookup(pk)
+
+
+def get_item(index: LookupIndex, pk: str, sk: str) -> dict[str, Any] | None:
+    """The item at (pk, sk), or None."""
+    return index.get_item(pk, sk)
+
+
+def batch_get_lookup(
+    index: LookupIndex, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The items found among ``keys`` (absent keys are left out), in batches of 100."""
+    return index.batch_get_lookup(keys)
+
+
+def delete_lookup(index: LookupIndex, pk: str, sk: str) -> None:
+    """Remove the item at (pk, sk) if present."""
+    index.delete_lookup(pk, sk)

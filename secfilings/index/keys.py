@@ -1,0 +1,46 @@
+"""Where each answer lives in the lookup index: the (pk, sk) keys the write path, the read
+path, the backfill and the sync share.
+
+- company filing: ``pk="company#<issuer CIK>"``, ``sk="filing#<filed or period>#<accession>"``;
+- fund filing: ``pk="fund#<filer CIK>"``, ``sk="filing#<period>#<accession>"``;
+- de-dup ledger: ``pk="ledger#<accession>"``, ``sk="filing"``;
+- a remembered miss: ``sk="miss"`` under a company or fund pk, item ``{"miss": true}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+__all__ = ["company_pk", "company_sk", "fund_pk", "fund_sk", "ledger_pk", "LEDGER_SK", "MISS_SK", "MISS_ITEM", "is_miss"]
+
+LEDGER_SK = "filing"
+# A remembered miss: the SQL fallback found nothing under this pk. Any filing item under the same
+# pk (ingest, backfill) outweighs it, so a write that touches the CIK ends it without a delete.
+MISS_SK = "miss"
+MISS_ITEM = {"miss": True}
+
+
+def is_miss(item: Mapping[str, Any]) -> bool:
+    return item.get("miss") is True
+
+
+def company_pk(cik10: str) -> str:
+    return f"company#{cik10}"
+
+
+def company_sk(entry: Mapping[str, Any]) -> str:
+    """``filing#<filed>#<accession>`` (the period stands in for an unknown filing date)."""
+    when = entry.get("filed") or entry.get("period") or ""
+    return f"filing#{when}#{entry['accession_number']}"
+
+
+def fund_pk(cik10: str) -> str:
+    return f"fund#{cik10}"
+
+
+def fund_sk(item: Mapping[str, Any]) -> str:
+    return f"filing#{item.get('period') or ''}#{item['accession_number']}"
+
+
+def ledger_pk(accession: str) -> str:
+    return f"ledger#{accession}"

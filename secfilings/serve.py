@@ -1,0 +1,471 @@
+"""``secfilings serve``: the endpoints over HTTP, a Starlette (ASGI) application on uvicorn.
+
+Routes (see :data:`OPENAPI`, served at ``/openapi.json``):
+
+- ``GET /companies/{cik}`` and ``GET /funds/{cik}``: exactly the documents of ``secfilings
+  company CIK --json`` and ``secfilings fund CIK --json`` (same bytes), answered as the index
+  roll-out stage (``--index-mode``) says;
+- ``GET /healthz``: ``{"status": "ok", ...}``, without touching a backend.
+
+Errors are JSON ``{"error": "<the CLI's one-line message>"}``: 400 for a bad CIK, 404 for an
+unknown one (or a path the API does not have), 405 for another method, 503 when a backend (SQL
+engine, AWS, the lake's storage) fails, 500 for anything else; never a traceback.
+
+Every response carries ``X-Costguard-Requests: s3.GET=0, ..., dynamodb.read_units=1, ...``: the
+billable requests made for that request alone (a meter scoped to the request's context, so
+requests served at the same time are not mixed).
+
+The server runs under the runtime guard (``runtime_guard.install()``, the policy found from the
+working directory upward, else the copy bundled with the package); before it listens it imports
+every module of the platform it serves, and refuses to start when one of them trips the guard.
+Why Starlette + uvicorn: the smallest real ASGI stack (no validation layer we do not need, a
+hand-written OpenAPI document instead), sync endpoints run in a thread pool so a slow SQL
+fallback never blocks an index hit, and uvicorn with httptools/uvloop is the fastest pure-pip
+server on loopback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+import socket
+import sys
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Mapping, TextIO
+
+from secfilings.errors import ConfigError, NotFound, SecfilingsError, one_line
+
+if TYPE_CHECKING:  # pragma: no cover
+    from secfilings.config import Platform, Settings
+
+__all__ = [
+    "build_app",
+    "run_server",
+    "serve_address",
+    "requests_header",
+    "OPENAPI",
+    "HEADER",
+    "ENV_HOST",
+    "ENV_PORT",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+]
+
+HEADER = "X-Costguard-Requests"
+ENV_HOST = "SECFILINGS_HOST"
+ENV_PORT = "SECFILINGS_PORT"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+# always in the header, in this order (zeros included); any other kind counted follows, sorted
+HEADER_KINDS = (
+    "s3.GET",
+    "s3.PUT",
+    "s3.LIST",
+    "s3.HEAD",
+    "athena.query",
+    "athena.bytes_scanned",
+    "dynamodb.read_units",
+    "dynamodb.write_units",
+)
+# the platform modules the server may load: all imported under the guard before it listens
+SERVED_PACKAGES = (
+    "secfilings.services",
+    "secfilings.ingest",
+    "secfilings.index",
+    "secfilings.sql",
+    "secfilings.lake",
+)
+
+_CIK_PARAMETER = {
+    "name": "cik",
+    "in": "path",
+    "required": True,
+    "description": "1 to 10 digits, with or without leading zeros",
+    "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"},
+}
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_ERRORS = {
+    "400": {"description": "not a CIK", "content": {"application/json": {"schema": _ERROR}}},
+    "404": {"description": "unknown CIK", "content": {"application/json": {"schema": _ERROR}}},
+    "500": {"description": "unexpected failure", "content": {"application/json": {"schema": _ERROR}}},
+    "503": {"description": "a backend is unavailable", "content": {"application/json": {"schema": _ERROR}}},
+}
+_COST_HEADER = {
+    HEADER: {
+        "description": "billable requests made for this request, e.g. s3.GET=0, dynamodb.read_units=1",
+        "schema": {"type": "string"},
+    }
+}
+_NUMBER = {"type": ["number", "null"]}
+_TEXT = {"type": ["string", "null"]}
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "secfilings", "version": "1", "description": "SEC insider (Forms 3/4/5) and 13F filings"},
+    "paths": {
+        "/companies/{cik}": {
+            "get": {
+                "summary": "a company's insider filings (as `secfilings company CIK --json`)",
+                "operationId": "getCompany",
+                "parameters": [_CIK_PARAMETER],
+                "responses": {
+                    "200": {
+                        "description": "the company",
+                        "headers": _COST_HEADER,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Company"}}},
+                    },
+                    **_ERRORS,
+                },
+            }
+        },
+        "/funds/{cik}": {
+            "get": {
+                "summary": "a fund's latest 13F holdings (as `secfilings fund CIK --json`)",
+                "operationId": "getFund",
+                "parameters": [_CIK_PARAMETER],
+                "responses": {
+                    "200": {
+                        "description": "the fund",
+                        "headers": _COST_HEADER,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Fund"}}},
+                    },
+                    **_ERRORS,
+                },
+            }
+        },
+        "/healthz": {
+            "get": {
+                "summary": "the server is up (touches no backend)",
+                "operationId": "getHealth",
+                "responses": {"200": {"description": "ok", "headers": _COST_HEADER}},
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {"error": {"type": "string", "description": "the CLI's one-line message"}},
+            },
+            "Company": {
+                "type": "object",
+                "required": ["cik", "name", "filings"],
+                "properties": {
+                    "cik": {"type": "string"},
+                    "name": _TEXT,
+                    "filings": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "accession_number": {"type": "string"},
+                                "form_type": {"type": "string"},
+                                "filed": _TEXT,
+                                "period": _TEXT,
+                                "reporting_owners": {
+                                    "type": "array",
+                                    "items": {"type": "object", "properties": {"cik": _TEXT, "name": _TEXT}},
+                                },
+                                "transactions": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "security_title": _TEXT,
+                                            "date": _TEXT,
+                                            "code": _TEXT,
+                                            "shares": _NUMBER,
+                                            "price_per_share": _NUMBER,
+                                            "acquired_disposed": _TEXT,
+                                            "shares_owned_following": _NUMBER,
+                                            "derivative": {"type": "boolean"},
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            "Fund": {
+                "type": "object",
+                "required": ["cik", "name", "period", "holdings"],
+                "properties": {
+                    "cik": {"type": "string"},
+                    "name": _TEXT,
+                    "period": _TEXT,
+                    "holdings": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "issuer": _TEXT,
+                                "cusip": _TEXT,
+                                "value": _NUMBER,
+                                "shares": _NUMBER,
+                                "share_type": _TEXT,
+                                "put_call": _TEXT,
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def requests_header(counts: Mapping[str, float]) -> str:
+    """``s3.GET=0, s3.PUT=0, ..., dynamodb.read_units=1, ...`` (see :data:`HEADER_KINDS`)."""
+    kinds = list(HEADER_KINDS) + sorted(k for k in counts if k not in HEADER_KINDS and not k.startswith("calls."))
+    return ", ".join(f"{kind}={counts.get(kind, 0):g}" for kind in kinds)
+
+
+def document(value: Any) -> bytes:
+    """The bytes ``secfilings company/fund --json`` prints for ``value``."""
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _error_body(message: str) -> bytes:
+    return json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
+
+
+def _is_backend_error(error: BaseException) -> bool:
+    """Failures of a backend (SQL engine, AWS, storage): 503, as the CLI's exit status 4."""
+    from secfilings.model import InvalidIdentifier
+
+    if isinstance(error, (NotFound, ConfigError, InvalidIdentifier)):
+        return False
+    if type(error).__module__.startswith("secfilings.sql") or type(error).__name__ == "SqlError":
+        return True
+    module = type(error).__module__ or ""
+    if module.split(".")[0] in ("botocore", "boto3", "duckdb", "sqlite3", "urllib3"):
+        return True
+    import sqlite3
+
+    return isinstance(error, (OSError, sqlite3.Error, ConnectionError))
+
+
+def answer(platform: Platform, command: str, raw_cik: str, stage: str = "all") -> tuple[int, bytes, Any]:
+    """One lookup, counted on its own: ``(status, body, counts)``.
+
+    ``stage="index"`` answers only what the index can (an index hit, a read-only miss, a bad
+    CIK) and returns status 0 when the answer must come from SQL; ``stage="sql"`` continues
+    from there (see :func:`~secfilings.services.api.athena.read_through.read_through`).
+    """
+    from secfilings.config import backend_error_message
+    from secfilings.meter import scoped_meter
+    from secfilings.model import InvalidIdentifier, normalize_cik
+    from secfilings.services.api.athena.companies import get_company
+    from secfilings.services.api.athena.funds import get_fund
+    from secfilings.services.api.athena.read_through import NeedsSql
+
+    lookup = get_company if command == "company" else get_fund
+    with scoped_meter() as meter:
+        try:
+            cik = normalize_cik(raw_cik)
+            result = lookup(platform, cik, stage=stage)
+            if result is None:
+                raise NotFound(f"{command} CIK {cik}: not found")
+            status, body = 200, document(result)
+        except NeedsSql:
+            status, body = 0, b""
+        except InvalidIdentifier as error:
+            status, body = 400, _error_body(f"secfilings {command}: {one_line(error)}")
+        except NotFound as error:
+            status, body = 404, _error_body(f"secfilings {command}: {one_line(error)}")
+        except Exception as error:  # noqa: BLE001 - one line, never a traceback
+            if _is_backend_error(error):
+                # the CLI's wording: its own errors in one line, a backend's named by the backend
+                if isinstance(error, (SecfilingsError, ImportError, OSError, ValueError)):
+                    message = one_line(error)
+                else:
+                    message = backend_error_message(error, platform.settings)
+                status, body = 503, _error_body(f"secfilings {command}: {message}")
+            else:
+                status, body = 500, _error_body(f"secfilings {command}: internal error ({type(error).__name__})")
+    return status, body, meter.counts
+
+
+def build_app(platform: Platform, *, guard_description: str = "off") -> Any:
+    """The ASGI application over an open platform (closed when the application shuts down)."""
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    zero = requests_header({})
+
+    def respond(status: int, body: bytes, cost: str) -> Response:
+        return Response(body, status_code=status, media_type="application/json", headers={HEADER: cost})
+
+    def lookup(command: str) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            cik = request.path_params["cik"]
+            # the index answers on the event loop (a hit costs well under a millisecond); only
+            # what needs SQL goes to a worker thread, so a slow miss never holds a hit up
+            status, body, counts = answer(platform, command, cik, "index")
+            if status == 0:
+                status, body, more = await run_in_threadpool(answer, platform, command, cik, "sql")
+                counts = counts + more
+            return respond(status, body, requests_header(counts))
+
+        return endpoint
+
+    async def healthz(request: Request) -> Response:
+        body = {
+            "status": "ok",
+            "lake": platform.store.url,
+            "index_mode": platform.settings.index_mode,
+            "runtime_guard": guard_description,
+        }
+        return respond(200, json.dumps(body).encode(), zero)
+
+    openapi_body = json.dumps(OPENAPI, indent=2).encode()
+
+    async def openapi(request: Request) -> Response:
+        return respond(200, openapi_body, zero)
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        if error.status_code == 404:
+            message = f"secfilings serve: no such path {request.url.path!r} (see /openapi.json)"
+        elif error.status_code == 405:
+            message = f"secfilings serve: method {request.method} not allowed on {request.url.path!r}"
+        else:
+            message = f"secfilings serve: {error.detail}"
+        return respond(error.status_code, _error_body(message), zero)
+
+    async def server_error(request: Request, error: Exception) -> Response:
+        return respond(500, _error_body(f"secfilings serve: internal error ({type(error).__name__})"), zero)
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            platform.close()
+
+    return Starlette(
+        routes=[
+            Route("/companies/{cik}", lookup("company"), methods=["GET"]),
+            Route("/funds/{cik}", lookup("fund"), methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+
+
+def serve_address(
+    host: str | None, port: str | int | None, environ: Mapping[str, str] | None = None
+) -> tuple[str, int]:
+    """``(host, port)`` from the flags, else ``SECFILINGS_HOST``/``SECFILINGS_PORT``, else
+    127.0.0.1:8000; a ConfigError names the flag or variable. Port 0 picks a free port."""
+    env = os.environ if environ is None else environ
+    if host is None:
+        host, host_source = env.get(ENV_HOST) or DEFAULT_HOST, ENV_HOST
+    else:
+        host_source = "--host"
+    host = host.strip()
+    if not host or any(c.isspace() or c == "\x00" for c in host):
+        raise ConfigError(f"{host_source}: invalid host {host!r}")
+    if port is None:
+        text, port_source = env.get(ENV_PORT) or str(DEFAULT_PORT), ENV_PORT
+    else:
+        text, port_source = str(port), "--port"
+    if not text.strip().isascii() or not text.strip().isdigit() or not 0 <= int(text) <= 65535:
+        raise ConfigError(f"{port_source}: expected a port number 0 to 65535, got {text!r}")
+    return host, int(text)
+
+
+def _install_guard() -> Any:
+    """The runtime guard, on for this process: the policy near the working directory, else the
+    copy bundled with the package."""
+    import runtime_guard
+    from runtime_guard.config import resolve_policy
+
+    policy = resolve_policy()
+    if policy is None:
+        policy = resolve_policy(str(resources.files("secfilings").joinpath("guard_policy.toml")))
+    return runtime_guard.install(policy)
+
+
+def _import_served_modules() -> None:
+    """Import every module the server may load, so a forbidden import shows before it listens."""
+    for package_name in SERVED_PACKAGES:
+        package = importlib.import_module(package_name)
+        for info in pkgutil.walk_packages(package.__path__, package_name + "."):
+            importlib.import_module(info.name)
+
+
+def run_server(
+    settings: Settings,
+    host: str | None,
+    port: str | int | None,
+    *,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Start the server and serve until interrupted; returns the exit status (the CLI's)."""
+    from runtime_guard import ForbiddenImportError
+    from runtime_guard.policy import PolicyError
+
+    address = serve_address(host, port)
+    try:
+        guard = _install_guard()
+    except PolicyError as error:
+        err.write(f"secfilings serve: runtime guard: {one_line(error)}\n")
+        return 2
+    try:
+        _import_served_modules()
+    except ForbiddenImportError as error:
+        err.write(f"secfilings serve: refusing to start: the platform trips its own runtime guard: {one_line(error)}\n")
+        return 4
+    import uvicorn
+
+    from secfilings.config import open_platform
+
+    platform = open_platform(settings, create=False)
+    try:
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as error:
+            sock.close()
+            raise ConfigError(f"--host/--port: cannot listen on {address[0]}:{address[1]}: {error.strerror}") from None
+        sock.listen(2048)
+        sock.set_inheritable(True)
+    except BaseException:
+        platform.close()
+        raise
+    app = build_app(platform, guard_description=f"on (mode {guard.mode}, policy {guard.policy.source})")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+        backlog=2048,
+    )
+    server = uvicorn.Server(config)
+    bound_host, bound_port = sock.getsockname()[:2]
+    out.write(
+        f"secfilings serve: listening on http://{bound_host}:{bound_port} (lake {platform.store.url},"
+        f" index mode {settings.index_mode}, runtime guard {guard.mode})\n"
+    )
+    out.flush()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,68 @@
+"""The index roll-out stages (read_through): remembered misses (issue 11, item 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secfilings.config import Settings, open_platform
+from secfilings.data import FORM4_DIR, THIRTEENF_DIR
+from secfilings.meter import cost_meter
+from secfilings.services.api.athena.companies import get_company
+from secfilings.services.api.athena.funds import get_fund
+from secfilings.services.api.athena.read_through import NeedsSql
+from secfilings.workers.form4_parser.worker import ingest_paths
+
+
+def _counted(lookup: Any, platform: Any, cik: str) -> tuple[Any, dict[str, float]]:
+    with cost_meter() as meter:
+        answer = lookup(platform, cik)
+    return answer, {kind: meter.counts.get(kind, 0) for kind in ("athena.query", "dynamodb.read_units", "s3.GET")}
+
+
+@pytest.mark.parametrize("lookup, cik, document", [
+    (get_company, "933972", FORM4_DIR / "374WaterForm4.xml"),
+    (get_fund, "1894188", THIRTEENF_DIR / "13F.0001894188-23-000007.txt"),
+])
+def test_a_repeated_miss_costs_no_query_until_a_write_touches_the_cik(
+    tmp_path: Path, lookup: Any, cik: str, document: Path
+) -> None:
+    with open_platform(Settings(lake=str(tmp_path / "lake"))) as platform:
+        ingest_paths(platform, [FORM4_DIR / "form5.snow.xml"])  # another issuer
+        first, cost = _counted(lookup, platform, cik)
+        assert first is None and cost["athena.query"] == 1
+        again, cost = _counted(lookup, platform, cik)
+        assert again is None and cost == {"athena.query": 0, "dynamodb.read_units": 1, "s3.GET": 0}
+        ingest_paths(platform, [document])  # a filing of that CIK
+        found, cost = _counted(lookup, platform, cik)
+        assert found is not None and cost["athena.query"] == 0
+        with open_platform(platform.settings.with_changes(index_mode="off")) as sql_only:
+            assert lookup(sql_only, cik) == found  # same answer with or without the index
+
+
+@pytest.mark.parametrize("mode", ["off", "write"])
+def test_without_index_reads_every_miss_is_a_query(tmp_path: Path, mode: str) -> None:
+    with open_platform(Settings(lake=str(tmp_path / "lake"), index_mode=mode)) as platform:
+        for _ in range(2):
+            answer, cost = _counted(get_company, platform, "42")
+            assert answer is None and cost["athena.query"] == 1 and cost["dynamodb.read_units"] == 0
+
+
+def test_read_only_never_queries_and_remembers_nothing(tmp_path: Path) -> None:
+    with open_platform(Settings(lake=str(tmp_path / "lake"), index_mode="read-only")) as platform:
+        answer, cost = _counted(get_company, platform, "42")
+        assert answer is None and cost["athena.query"] == 0
+        assert platform.index.get_lookup("company#0000000042") == []
+
+
+def test_stages_index_then_sql_make_one_lookup(tmp_path: Path) -> None:
+    with open_platform(Settings(lake=str(tmp_path / "lake"))) as platform:
+        ingest_paths(platform, [FORM4_DIR / "374WaterForm4.xml"])
+        assert get_company(platform, "933972", stage="index")["name"] == "374Water Inc."
+        with pytest.raises(NeedsSql):
+            get_company(platform, "42", stage="index")
+        with cost_meter() as meter:
+            assert get_company(platform, "42", stage="sql") is None
+        assert meter.counts["athena.query"] == 1 and meter.counts.get("dynamodb.read_units", 0) == 0
