@@ -150,9 +150,13 @@ class ImportGraph:
         self.paths[name] = os.path.abspath(path)
 
     def target(self, item: Import, ban: Ban) -> str | None:
-        """The module an import means: a project module, or a banned one (else None)."""
+        """The module an import means: a project module (``a.b`` of ``from a import b`` when
+        that is one, else ``a``), or outside the project the shortest banned name (else None)."""
         for candidate in item.candidates:
-            if candidate in self.imports or ban.bans(candidate):
+            if candidate in self.imports:
+                return candidate
+        for candidate in reversed(item.candidates):
+            if ban.bans(candidate):
                 return candidate
         return None
 
@@ -191,7 +195,7 @@ def _chain(start: str, first: str, hop: dict[str, str | None]) -> list[str]:
 
 def chain_message(ban: Ban, importer: str, chain: Sequence[str]) -> str:
     """``<module> is banned in <scope> (import chain: a -> b -> c): <reason>; use <x>``."""
-    text = f"CG104 {chain[-1]} is banned in {ban.scope_of(importer)} (import chain: {' -> '.join(chain)})"
+    text = f"CG104 {ban.module} is banned in {ban.scope_of(importer)} (import chain: {' -> '.join(chain)})"
     if ban.reason:
         text += f": {ban.reason}"
     if ban.use_instead:

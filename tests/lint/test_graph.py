@@ -201,3 +201,16 @@ def test_rule_page_examples_hold(kind: str, tmp_path: Path) -> None:
     assert [" ".join(line.split()[:2]) for line in result.stdout.splitlines()] == expected
     assert result.returncode == (1 if expected else 0)
     assert bool(expected) == (kind == "Example")
+
+
+def test_a_name_imported_from_the_banned_module_ends_the_chain_at_the_module(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(POLICY.split("[[tool.costguard.ban]]\nmodule = \"boto3\"")[0], encoding="utf-8")
+    for package in ("a", "a/storage", "a/jobs"):
+        (tmp_path / package).mkdir(parents=True, exist_ok=True)
+        (tmp_path / package / "__init__.py").touch()
+    (tmp_path / "a/storage/raw_s3.py").write_text("def get_object(key): ...\n", encoding="utf-8")
+    (tmp_path / "a/storage/helper.py").write_text("from a.storage.raw_s3 import get_object\n", encoding="utf-8")
+    (tmp_path / "a/jobs/x.py").write_text("from a.storage import helper\n", encoding="utf-8")
+    result = costguard(tmp_path, "a")
+    assert "(import chain: a.jobs.x -> a.storage.helper -> a.storage.raw_s3)" in result.stdout
+    assert result.stdout.split(": CG104 ")[1].startswith("a.storage.raw_s3 is banned in a.jobs")
