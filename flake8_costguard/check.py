@@ -334,19 +334,14 @@ def _rule_findings(files: _Files, path: str, policy: Policy, counts: Counts) -> 
 
 
 def _imports(files: _Files, path: str) -> tuple[str, list[Any]]:
-    from .graph import Import, module_imports
+    from .graph import Import, read_imports
 
     module = module_name_for_path(path)
     entry = files.entry(path, module)
     stored = entry.get("imports")
     if stored is None:
-        lines = files.lines(path)
-        try:
-            tree = ast.parse("".join(lines))
-        except (SyntaxError, ValueError):
-            tree = ast.Module(body=[], type_ignores=[])
         is_package = os.path.basename(path).partition(".")[0] == "__init__"
-        found = module_imports(tree, lines, module, is_package)
+        found = read_imports(files.lines(path), module, is_package)
         entry["imports"] = stored = [[list(i.candidates), i.line, i.col, i.statement] for i in found]
         files.cache.dirty = True
     return module, [Import(tuple(c), line, col, statement) for c, line, col, statement in stored]

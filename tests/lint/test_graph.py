@@ -4,6 +4,7 @@ same tree, plus the forms import-linter cannot see."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -214,3 +215,36 @@ def test_a_name_imported_from_the_banned_module_ends_the_chain_at_the_module(tmp
     result = costguard(tmp_path, "a")
     assert "(import chain: a.jobs.x -> a.storage.helper -> a.storage.raw_s3)" in result.stdout
     assert result.stdout.split(": CG104 ")[1].startswith("a.storage.raw_s3 is banned in a.jobs")
+
+
+TRICKY = '''\
+"""Docstring:
+from a.storage import raw_s3
+import a.storage.raw_s3
+"""
+import os, sys as system  # import nothing else
+from a.storage \\
+    import helper
+from . import (
+    x,  # import
+    y as z,
+)
+s = "import a.storage.raw_s3"
+if True: import json
+def f():
+    from ..storage.helper import thing; import a.b.c
+    return """
+    import a.fake
+    """
+from .. import *
+'''
+
+
+@pytest.mark.parametrize("text", [TRICKY, TRICKY.replace("if True: import json\n", ""), "import a\nimport_module('a.b')\n", "x = 1\n", "import é\n"])
+def test_reading_statements_gives_what_parsing_the_file_gives(text: str) -> None:
+    from flake8_costguard.graph import module_imports, read_imports
+
+    lines = text.splitlines(keepends=True)
+    whole = module_imports(ast.parse(text), lines, "a.jobs.m", False)
+    fast = read_imports(lines, "a.jobs.m", False)
+    assert sorted((i.candidates, i.line, i.col) for i in fast) == sorted((i.candidates, i.line, i.col) for i in whole)
