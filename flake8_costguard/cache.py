@@ -4,14 +4,15 @@ An entry is keyed by the file's path, its module name (which depends on the fold
 and its content: a file whose modification time and size are unchanged is not read at all; one
 whose time changed is read and hashed, and reused when its content is the same. Findings are
 stored per policy (a hash of the validated bans) and the cache as a whole per costguard
-version. One JSON file, written atomically; a cache that cannot be read is ignored, one that
-cannot be written is skipped (the run's result never depends on the cache).
+version. One ``marshal`` file of plain values (no code is loaded from it), written atomically; a
+cache that cannot be read is ignored, one that cannot be written is skipped (the run's result
+never depends on the cache).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
 import tempfile
 from pathlib import Path
@@ -23,7 +24,8 @@ from . import __version__
 
 __all__ = ["CheckCache", "content_digest", "policy_key"]
 
-_FORMAT = 1
+_FORMAT = 2
+CACHE_FILE = "check.marshal"
 
 
 def _code_version() -> str:
@@ -62,9 +64,9 @@ class CheckCache:
         if directory is None:
             return
         try:
-            with open(directory / "check.json", encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
+            with open(directory / CACHE_FILE, "rb") as handle:
+                data = marshal.load(handle)
+        except (OSError, ValueError, EOFError, TypeError):
             return
         self.version = _code_version()
         if isinstance(data, dict) and data.get("format") == _FORMAT and data.get("version") == self.version:
@@ -97,9 +99,9 @@ class CheckCache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# created by costguard check\n*\n", encoding="utf-8")
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".check-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"format": _FORMAT, "version": self.version or _code_version(), "entries": self.entries}, handle, separators=(",", ":"))
-            os.replace(temporary, self.directory / "check.json")
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".check-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump({"format": _FORMAT, "version": self.version or _code_version(), "entries": self.entries}, handle)
+            os.replace(temporary, self.directory / CACHE_FILE)
         except OSError:
             pass

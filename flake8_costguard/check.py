@@ -179,13 +179,25 @@ def file_findings_or_error(filename: str, lines: Sequence[str], policy: Policy, 
 
 
 def reports_for(
-    display: str, lines: Sequence[str], found: Iterable[tuple[int, int, str]], selection: Selection
+    display: str,
+    lines: Sequence[str],
+    found: Iterable[tuple[int, int, str]],
+    selection: Selection,
+    *,
+    logical_lines: bool = True,
 ) -> list[Report]:
-    """Findings of one file as reports: selected, ``noqa`` applied (flake8's rules)."""
+    """Findings of one file as reports: selected, ``noqa`` applied (flake8's rules).
+
+    ``logical_lines`` False: the file is tokenized (for flake8's noqa line of a statement
+    spanning lines) only when it spells ``noqa`` somewhere; reports then carry their physical
+    line alone (the JSON format wants flake8's joined lines, the others print none)."""
     found = sorted(found)
     if not found or any(NOQA_FILE.match(line) for line in lines):
         return []
-    logical = noqa_lines(lines)
+    if logical_lines or any("noqa" in line.lower() for line in lines):
+        logical = noqa_lines(lines)
+    else:
+        logical = {number: line for number, line in enumerate(lines, start=1)}
     reports = []
     for line, col, message in found:
         code, _, text = message.partition(" ")
@@ -379,6 +391,7 @@ def run(
     config: str | None = None,
     selection: Selection = Selection(),
     cache_dir: Path | None = None,
+    logical_lines: bool = True,
 ) -> Outcome:
     """Check ``paths`` (default: the working directory); raises CheckError for usage/policy.
 
@@ -403,7 +416,9 @@ def run(
                 continue
             found = _rule_findings(files, absolute, policy, outcome.counts) + chains.get(absolute, [])
             if found:
-                outcome.reports.extend(reports_for(display, files.lines(absolute), found, selection))
+                outcome.reports.extend(
+                    reports_for(display, files.lines(absolute), found, selection, logical_lines=logical_lines)
+                )
     except PolicyError as exc:
         raise CheckError(f"costguard: invalid policy: {exc}") from None
     except OSError as exc:
@@ -438,7 +453,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         selection = Selection(Selection.parse(args.select) or ("CG",), Selection.parse(args.ignore))
         cache_dir = None if args.no_cache else Path(args.cache_dir)
-        outcome = run(args.paths, config=args.config, selection=selection, cache_dir=cache_dir)
+        outcome = run(
+            args.paths, config=args.config, selection=selection, cache_dir=cache_dir, logical_lines=args.format == "json"
+        )
     except CheckError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -240,18 +240,20 @@ _STATEMENT = re.compile(
 )
 _WORD = re.compile(r"\bimport\b")
 # Comments and string literals, left to right (so a quote inside a comment or another string
-# never starts one); their text is blanked out before looking for statements.
+# never starts one); they are removed (their newlines kept) before looking for statements.
+# Each alternative starts with a literal character and loops without backtracking.
 _NOT_CODE = re.compile(
     r"#[^\n]*"
-    r"|[rRbBuUfF]{0,2}(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?''')"
-    r"|[rRbBuUfF]{0,2}(?:\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')",
+    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
+    r"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+    r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'",
     re.S,
 )
-_NOT_NEWLINE = re.compile(r"[^\n]")
 
 
 def _blank(match: re.Match[str]) -> str:
-    return _NOT_NEWLINE.sub(" ", match.group(0))
+    return "\n" * match.group(0).count("\n")
 
 
 def _statement_end(code_lines: Sequence[str], first: int) -> int:

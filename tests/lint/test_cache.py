@@ -3,7 +3,7 @@ is seen, and a broken or unwritable cache never changes the result."""
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import subprocess
 import sys
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from flake8_costguard.cache import CACHE_FILE
 from flake8_costguard.check import run
 
 POLICY = """\
@@ -97,10 +98,11 @@ def test_a_new_init_file_renames_the_module_and_invalidates(tree: Path) -> None:
 def test_a_corrupt_cache_is_ignored_and_replaced(tree: Path) -> None:
     cache = tree / ".cache"
     cache.mkdir()
-    (cache / "check.json").write_text("{not json", encoding="utf-8")
+    (cache / CACHE_FILE).write_bytes(b"\x00garbage")
     outcome = run(["shop"], cache_dir=cache)
     assert len(outcome.reports) == 2
-    assert json.loads((cache / "check.json").read_text(encoding="utf-8"))["format"] == 1
+    with open(cache / CACHE_FILE, "rb") as handle:
+        assert marshal.load(handle)["entries"]
 
 
 def test_an_unwritable_cache_is_skipped(tree: Path) -> None:
@@ -115,5 +117,5 @@ def test_command_line_default_cache_and_no_cache(tree: Path) -> None:
     assert first.returncode == 1 and not (tree / ".costguard_cache").exists()
     second = subprocess.run([costguard, "check", "shop"], cwd=tree, capture_output=True, text=True)
     assert second.stdout == first.stdout
-    assert (tree / ".costguard_cache" / "check.json").is_file()
+    assert (tree / ".costguard_cache" / CACHE_FILE).is_file()
     assert (tree / ".costguard_cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
