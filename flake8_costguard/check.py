@@ -228,8 +228,12 @@ def _skipped(relative_parts: Iterable[str]) -> bool:
 
 
 def _git_files(directory: Path) -> list[Path] | None:
-    """Files git would not ignore under ``directory`` (tracked and untracked), or None."""
+    """Files git would not ignore under ``directory`` (tracked and untracked), or None (not in
+    a work tree, or the folder itself is ignored: a folder named on the command line is walked)."""
     try:
+        ignored = subprocess.run(["git", "-C", str(directory), "check-ignore", "-q", "."], capture_output=True, timeout=60)
+        if ignored.returncode == 0:
+            return None
         result = subprocess.run(
             ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
             capture_output=True,
