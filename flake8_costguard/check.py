@@ -208,6 +208,37 @@ def reports_for(
     return reports
 
 
+def noqa_index(lines: Sequence[str]) -> dict[str, Any]:
+    """What ``noqa`` decides for a file, small enough to cache: whether ``# flake8: noqa``
+    skips it, and the text flake8 searches for each line where a ``noqa`` comment applies."""
+    if any(NOQA_FILE.match(line) for line in lines):
+        return {"off": True, "lines": {}}
+    if not any("noqa" in line.lower() for line in lines):
+        return {"off": False, "lines": {}}
+    logical = noqa_lines(lines)
+    found = {}
+    for number, line in enumerate(lines, start=1):
+        text = logical.get(number, line)
+        if NOQA_INLINE.search(text):
+            found[number] = text
+    return {"off": False, "lines": found}
+
+
+def reports_from_index(
+    display: str, found: Iterable[tuple[int, int, str]], selection: Selection, index: dict[str, Any]
+) -> list[Report]:
+    """``reports_for`` from a cached ``noqa_index`` (no physical lines: text, SARIF, GitHub)."""
+    if index["off"]:
+        return []
+    reports = []
+    for line, col, message in sorted(found):
+        code, _, text = message.partition(" ")
+        if not selection.wants(code) or _silenced(code, index["lines"].get(line)):
+            continue
+        reports.append(Report(display, line, col + 1, code, text))
+    return reports
+
+
 def check_file(path: str, display: str, policy: Policy, selection: Selection, counts: Counts | None = None) -> list[Report]:
     """The reports for one file (no cache, no CG104)."""
     lines = read_lines(path)
@@ -227,9 +258,10 @@ def _skipped(relative_parts: Iterable[str]) -> bool:
     return any(part in SKIPPED_DIRS or part.endswith(".egg") for part in relative_parts)
 
 
-def _git_files(directory: Path) -> list[Path] | None:
-    """Files git would not ignore under ``directory`` (tracked and untracked), or None (not in
-    a work tree, or the folder itself is ignored: a folder named on the command line is walked)."""
+def _git_files(directory: Path) -> list[str] | None:
+    """Files git would not ignore under ``directory`` (tracked and untracked; relative, with
+    ``/``), or None (not in a work tree, or the folder itself is ignored: a folder named on the
+    command line is walked)."""
     try:
         ignored = subprocess.run(["git", "-C", str(directory), "check-ignore", "-q", "."], capture_output=True, timeout=60)
         if ignored.returncode == 0:
@@ -243,15 +275,17 @@ def _git_files(directory: Path) -> list[Path] | None:
         return None
     if result.returncode != 0:
         return None
-    names = [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
-    return [directory / name for name in names]
+    return [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
 
 
-def _walk(directory: Path) -> list[Path]:
+def _walk(directory: Path) -> list[str]:
     found = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not _skipped([d]))
-        found.extend(Path(root) / name for name in files)
+    top = str(directory)
+    for root, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if not _skipped([d])]
+        relative = os.path.relpath(root, top)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        found.extend(prefix + name for name in files)
     return found
 
 
@@ -259,21 +293,26 @@ def discover(paths: Sequence[str]) -> list[Path]:
     """The source files to check: files as given; directories through git (respecting
     ``.gitignore``) when inside a work tree, else walked; virtual environments and build folders
     skipped either way."""
-    found: dict[Path, None] = {}
+    found: dict[str, None] = {}
     for given in paths:
-        path = Path(given)
-        if path.is_file():
-            found[path] = None
+        if os.path.isfile(given):
+            found[given] = None
             continue
-        if not path.is_dir():
+        if not os.path.isdir(given):
             raise CheckError(f"costguard check: {given}: no such file or directory")
-        listed = _git_files(path)
-        candidates = listed if listed is not None else _walk(path)
-        for candidate in sorted(candidates):
-            relative = candidate.relative_to(path).parts
-            if candidate.name.endswith(SOURCE_SUFFIXES) and not _skipped(relative[:-1]) and candidate.is_file():
+        directory = Path(given)
+        listed = _git_files(directory)
+        names = listed if listed is not None else _walk(directory)
+        for name in sorted(names):
+            if not name.endswith(SOURCE_SUFFIXES):
+                continue
+            parts = name.split("/")
+            if _skipped(parts[:-1]):
+                continue
+            candidate = os.path.join(given, *parts) if given not in (".", "") else os.path.join(*parts)
+            if listed is None or os.path.isfile(candidate):
                 found[candidate] = None
-    return list(found)
+    return [Path(name) for name in found]
 
 
 def _display(path: Path) -> str:
@@ -419,10 +458,15 @@ def run(
             if policy is None:
                 continue
             found = _rule_findings(files, absolute, policy, outcome.counts) + chains.get(absolute, [])
-            if found:
-                outcome.reports.extend(
-                    reports_for(display, files.lines(absolute), found, selection, logical_lines=logical_lines)
-                )
+            if found and logical_lines:
+                outcome.reports.extend(reports_for(display, files.lines(absolute), found, selection))
+            elif found:
+                entry = files.entry(absolute, module_name_for_path(absolute))
+                index = entry.get("noqa")
+                if index is None:
+                    index = entry["noqa"] = noqa_index(files.lines(absolute))
+                    cache.dirty = True
+                outcome.reports.extend(reports_from_index(display, found, selection, index))
     except PolicyError as exc:
         raise CheckError(f"costguard: invalid policy: {exc}") from None
     except OSError as exc:

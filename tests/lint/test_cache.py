@@ -119,3 +119,17 @@ def test_command_line_default_cache_and_no_cache(tree: Path) -> None:
     assert second.stdout == first.stdout
     assert (tree / ".costguard_cache" / CACHE_FILE).is_file()
     assert (tree / ".costguard_cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def test_noqa_is_honoured_from_the_cache_and_after_an_edit(tree: Path) -> None:
+    costguard = str(Path(sys.executable).with_name("costguard"))
+
+    def check() -> list[str]:
+        result = subprocess.run([costguard, "check", "shop"], cwd=tree, capture_output=True, text=True)
+        return [line.split(": ")[0] for line in result.stdout.splitlines()]
+
+    assert check() == check() == ["shop/jobs/a.py:1:26", "shop/jobs/b.py:1:8"]
+    (tree / "shop/jobs/b.py").write_text("import shop.storage.raw  # noqa: CG101\n", encoding="utf-8")
+    assert check() == check() == ["shop/jobs/a.py:1:26"]
+    (tree / "shop/jobs/a.py").write_text("from shop.storage import (\n    helper,  # NOQA\n)\n", encoding="utf-8")
+    assert check() == check() == []
