@@ -27,7 +27,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import tempfile
 import time
