@@ -84,15 +84,17 @@ def test_a_changed_policy_is_not_served_old_findings(tree: Path) -> None:
     assert lines(run(["shop"], cache_dir=cache)) == []
 
 
-def test_a_new_init_file_renames_the_module_and_invalidates(tree: Path) -> None:
-    cache = tree / ".cache"
-    (tree / "shop/jobs/__init__.py").unlink()
-    assert lines(run(["shop"], cache_dir=cache)) == []  # shop/jobs is no package: a.py is module "a"
-    (tree / "shop/jobs/__init__.py").touch()
-    from runtime_guard import policy as policy_module
+def test_a_file_whose_module_name_changed_is_read_again(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module's name depends on the folders above it (packages, roots), not only on its text."""
+    import flake8_costguard.check as check
 
-    policy_module.package_of_directory.cache_clear()
-    assert "shop/jobs/b.py:1:8: CG101" in lines(run(["shop"], cache_dir=cache))
+    cache = tree / ".cache"
+    run(["shop"], cache_dir=cache)
+    real = check.module_name_for_path
+    monkeypatch.setattr(check, "module_name_for_path", lambda path: real(path).replace("shop.jobs.b", "shop.jobs.renamed"))
+    outcome = run(["shop"], cache_dir=cache)
+    assert outcome.cache is not None and outcome.cache.misses == 1
+    assert "shop/jobs/b.py:1:8: CG101" in lines(outcome)
 
 
 def test_a_corrupt_cache_is_ignored_and_replaced(tree: Path) -> None:
