@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import io
 import os
 import re
 import subprocess
@@ -23,11 +24,12 @@ import tokenize
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from runtime_guard.policy import Policy, PolicyError, load_policy, load_policy_for, module_name_for_path
 
 from . import __version__
+from .cache import CheckCache, content_digest, policy_key
 from .output import FORMATS, Report, render
 
 __all__ = ["CheckError", "Selection", "check_file", "discover", "main", "run"]
@@ -74,14 +76,19 @@ class Selection:
 # ---------------------------------------------------------------------------------------------
 
 
-def read_lines(path: str) -> list[str]:
-    """The file's lines as flake8 reads them (PEP 263 encoding, latin-1 when that fails)."""
+def decode_lines(data: bytes) -> list[str]:
+    """Source bytes as flake8 reads them: PEP 263 encoding (``tokenize.open``), else latin-1."""
     try:
-        with tokenize.open(path) as handle:
-            return handle.readlines()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return io.TextIOWrapper(io.BytesIO(data), encoding, line_buffering=True).readlines()
     except (SyntaxError, UnicodeError):
-        with open(path, encoding="latin-1") as handle:
-            return handle.readlines()
+        return io.TextIOWrapper(io.BytesIO(data), "latin-1").readlines()
+
+
+def read_lines(path: str) -> list[str]:
+    """The file's lines as flake8 reads them."""
+    with open(path, "rb") as handle:
+        return decode_lines(handle.read())
 
 
 def noqa_lines(lines: Sequence[str]) -> dict[int, str]:
@@ -161,30 +168,36 @@ def file_findings(filename: str, lines: Sequence[str], policy: Policy, counts: C
     return [(v.line, v.col, v.message(importer)) for v in violations]
 
 
-def check_file(
-    path: str,
-    display: str,
-    policy: Policy,
-    selection: Selection,
-    counts: Counts | None = None,
-    *,
-    lines: Sequence[str] | None = None,
-    chains: Sequence[tuple[int, int, str]] = (),
-) -> list[Report]:
-    """The reports for one file (plus its CG104 ``chains``), selected, ``noqa`` applied."""
-    lines = read_lines(path) if lines is None else lines
+def file_findings_or_error(filename: str, lines: Sequence[str], policy: Policy, counts: Counts | None = None) -> list[tuple[int, int, str]]:
+    """``file_findings``, with an internal error as one CG100 on line 1 (as the plugin)."""
     try:
-        found = file_findings(path, lines, policy, counts)
+        return file_findings(filename, lines, policy, counts)
     except PolicyError:
         raise
     except Exception as exc:  # noqa: BLE001 - as the plugin: one CG100, never a crash
-        found = [(1, 0, f"CG100 costguard could not check this file: {type(exc).__name__}: {exc}")]
-    found = sorted([*found, *chains])
-    if not found:
+        return [(1, 0, f"CG100 costguard could not check this file: {type(exc).__name__}: {exc}")]
+
+
+def reports_for(
+    display: str,
+    lines: Sequence[str],
+    found: Iterable[tuple[int, int, str]],
+    selection: Selection,
+    *,
+    logical_lines: bool = True,
+) -> list[Report]:
+    """Findings of one file as reports: selected, ``noqa`` applied (flake8's rules).
+
+    ``logical_lines`` False: the file is tokenized (for flake8's noqa line of a statement
+    spanning lines) only when it spells ``noqa`` somewhere; reports then carry their physical
+    line alone (the JSON format wants flake8's joined lines, the others print none)."""
+    found = sorted(found)
+    if not found or any(NOQA_FILE.match(line) for line in lines):
         return []
-    if any(NOQA_FILE.match(line) for line in lines):
-        return []
-    logical = noqa_lines(lines)
+    if logical_lines or any("noqa" in line.lower() for line in lines):
+        logical = noqa_lines(lines)
+    else:
+        logical = {number: line for number, line in enumerate(lines, start=1)}
     reports = []
     for line, col, message in found:
         code, _, text = message.partition(" ")
@@ -193,6 +206,43 @@ def check_file(
             continue
         reports.append(Report(display, line, col + 1, code, text, physical))
     return reports
+
+
+def noqa_index(lines: Sequence[str]) -> dict[str, Any]:
+    """What ``noqa`` decides for a file, small enough to cache: whether ``# flake8: noqa``
+    skips it, and the text flake8 searches for each line where a ``noqa`` comment applies."""
+    if any(NOQA_FILE.match(line) for line in lines):
+        return {"off": True, "lines": {}}
+    if not any("noqa" in line.lower() for line in lines):
+        return {"off": False, "lines": {}}
+    logical = noqa_lines(lines)
+    found = {}
+    for number, line in enumerate(lines, start=1):
+        text = logical.get(number, line)
+        if NOQA_INLINE.search(text):
+            found[number] = text
+    return {"off": False, "lines": found}
+
+
+def reports_from_index(
+    display: str, found: Iterable[tuple[int, int, str]], selection: Selection, index: dict[str, Any]
+) -> list[Report]:
+    """``reports_for`` from a cached ``noqa_index`` (no physical lines: text, SARIF, GitHub)."""
+    if index["off"]:
+        return []
+    reports = []
+    for line, col, message in sorted(found):
+        code, _, text = message.partition(" ")
+        if not selection.wants(code) or _silenced(code, index["lines"].get(line)):
+            continue
+        reports.append(Report(display, line, col + 1, code, text))
+    return reports
+
+
+def check_file(path: str, display: str, policy: Policy, selection: Selection, counts: Counts | None = None) -> list[Report]:
+    """The reports for one file (no cache, no CG104)."""
+    lines = read_lines(path)
+    return reports_for(display, lines, file_findings_or_error(path, lines, policy, counts), selection)
 
 
 def _line(lines: Sequence[str], number: int) -> str:
@@ -208,9 +258,14 @@ def _skipped(relative_parts: Iterable[str]) -> bool:
     return any(part in SKIPPED_DIRS or part.endswith(".egg") for part in relative_parts)
 
 
-def _git_files(directory: Path) -> list[Path] | None:
-    """Files git would not ignore under ``directory`` (tracked and untracked), or None."""
+def _git_files(directory: Path) -> list[str] | None:
+    """Files git would not ignore under ``directory`` (tracked and untracked; relative, with
+    ``/``), or None (not in a work tree, or the folder itself is ignored: a folder named on the
+    command line is walked)."""
     try:
+        ignored = subprocess.run(["git", "-C", str(directory), "check-ignore", "-q", "."], capture_output=True, timeout=60)
+        if ignored.returncode == 0:
+            return None
         result = subprocess.run(
             ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
             capture_output=True,
@@ -220,15 +275,17 @@ def _git_files(directory: Path) -> list[Path] | None:
         return None
     if result.returncode != 0:
         return None
-    names = [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
-    return [directory / name for name in names]
+    return [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
 
 
-def _walk(directory: Path) -> list[Path]:
+def _walk(directory: Path) -> list[str]:
     found = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not _skipped([d]))
-        found.extend(Path(root) / name for name in files)
+    top = str(directory)
+    for root, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if not _skipped([d])]
+        relative = os.path.relpath(root, top)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        found.extend(prefix + name for name in files)
     return found
 
 
@@ -236,21 +293,26 @@ def discover(paths: Sequence[str]) -> list[Path]:
     """The source files to check: files as given; directories through git (respecting
     ``.gitignore``) when inside a work tree, else walked; virtual environments and build folders
     skipped either way."""
-    found: dict[Path, None] = {}
+    found: dict[str, None] = {}
     for given in paths:
-        path = Path(given)
-        if path.is_file():
-            found[path] = None
+        if os.path.isfile(given):
+            found[given] = None
             continue
-        if not path.is_dir():
+        if not os.path.isdir(given):
             raise CheckError(f"costguard check: {given}: no such file or directory")
-        listed = _git_files(path)
-        candidates = listed if listed is not None else _walk(path)
-        for candidate in sorted(candidates):
-            relative = candidate.relative_to(path).parts
-            if candidate.name.endswith(SOURCE_SUFFIXES) and not _skipped(relative[:-1]) and candidate.is_file():
+        directory = Path(given)
+        listed = _git_files(directory)
+        names = listed if listed is not None else _walk(directory)
+        for name in sorted(names):
+            if not name.endswith(SOURCE_SUFFIXES):
+                continue
+            parts = name.split("/")
+            if _skipped(parts[:-1]):
+                continue
+            candidate = os.path.join(given, *parts) if given not in (".", "") else os.path.join(*parts)
+            if listed is None or os.path.isfile(candidate):
                 found[candidate] = None
-    return list(found)
+    return [Path(name) for name in found]
 
 
 def _display(path: Path) -> str:
@@ -274,6 +336,7 @@ class Outcome:
     reports: list[Report] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
+    cache: CheckCache | None = None
 
 
 def _policies(config: str | None, files: Sequence[Path]) -> tuple[Policy | None, dict[str, Policy | None]]:
@@ -283,57 +346,132 @@ def _policies(config: str | None, files: Sequence[Path]) -> tuple[Policy | None,
     return None, {str(path): load_policy_for(path.parent) for path in files}
 
 
+class _Files:
+    """Each file read at most once per run, and not at all when the cache knows it."""
+
+    def __init__(self, cache: CheckCache) -> None:
+        self.cache = cache
+        self._lines: dict[str, list[str]] = {}
+
+    def lines(self, path: str) -> list[str]:
+        if path not in self._lines:
+            self._lines[path] = read_lines(path)
+        return self._lines[path]
+
+    def entry(self, path: str, module: str) -> dict[str, Any]:
+        stat = os.stat(path)
+        entry = self.cache.entry(path, module, stat)
+        if entry is not None:
+            self.cache.hits += 1
+            return entry
+        self.cache.misses += 1
+        with open(path, "rb") as handle:
+            data = handle.read()
+        self._lines[path] = decode_lines(data)
+        return self.cache.entry_for_content(path, module, stat, content_digest(data))
+
+
+def _rule_findings(files: _Files, path: str, policy: Policy, counts: Counts) -> list[tuple[int, int, str]]:
+    module = module_name_for_path(path)
+    if not policy.bans_guarding(module):
+        counts.files += 1
+        return []  # stage 1: decided from the path alone, nothing read
+    entry = files.entry(path, module)
+    key = policy_key(policy)
+    found = entry["findings"].get(key)
+    if found is None:
+        found = file_findings_or_error(path, files.lines(path), policy, counts)
+        entry["findings"][key] = [list(item) for item in found]
+        files.cache.dirty = True
+    else:
+        counts.files += 1
+    return [tuple(item) for item in found]  # type: ignore[misc]
+
+
+def _imports(files: _Files, path: str) -> tuple[str, list[Any]]:
+    from .graph import Import, read_imports
+
+    module = module_name_for_path(path)
+    entry = files.entry(path, module)
+    stored = entry.get("imports")
+    if stored is None:
+        is_package = os.path.basename(path).partition(".")[0] == "__init__"
+        found = read_imports(files.lines(path), module, is_package)
+        entry["imports"] = stored = [[list(i.candidates), i.line, i.col, i.statement] for i in found]
+        files.cache.dirty = True
+    return module, [Import(tuple(c), line, col, statement) for c, line, col, statement in stored]
+
+
 def _chains(
-    files: Sequence[Path], policy_of: dict[str, Policy | None], fixed: bool, cache: dict[str, list[str]]
+    files: _Files, checked: Sequence[str], policy_of: dict[str, Policy | None], fixed: bool
 ) -> dict[str, list[tuple[int, int, str]]]:
     """CG104 findings of the checked files, from a graph of each policy's whole project."""
     from .graph import ImportGraph, chain_findings  # only for policies with a transitive ban
 
-    groups: dict[int, tuple[Policy, list[Path]]] = {}
-    for path in files:
-        policy = policy_of[str(path)]
+    groups: dict[int, tuple[Policy, list[str]]] = {}
+    for path in checked:
+        policy = policy_of[path]
         if policy is not None and any(ban.transitive for ban in policy.bans):
             groups.setdefault(id(policy), (policy, []))[1].append(path)
     found: dict[str, list[tuple[int, int, str]]] = {}
-    for policy, checked in groups.values():
+    for policy, paths in groups.values():
         root = policy.source.parent if policy.source is not None and not fixed else Path.cwd()
+        project = {os.path.abspath(p) for p in discover([str(root)])} | set(paths)
         graph = ImportGraph()
-        project = {os.path.abspath(p): p for p in discover([str(root)])}
-        project.update({os.path.abspath(p): p for p in checked})
-        for absolute in sorted(project):
-            lines = cache.get(absolute)
-            if lines is None:
-                lines = cache[absolute] = read_lines(absolute)
-            graph.add_file(absolute, lines)
-        modules = {module_name_for_path(p): str(p) for p in checked}
+        for path in sorted(project):
+            module, imports = _imports(files, path)
+            graph.imports[module] = imports
+            graph.paths[module] = path
+        modules = {module_name_for_path(p): p for p in paths}
         for module, findings in chain_findings(graph, policy, modules).items():
             found[modules[module]] = findings
     return found
 
 
-def run(paths: Sequence[str], *, config: str | None = None, selection: Selection = Selection()) -> Outcome:
-    """Check ``paths`` (default: the working directory); raises CheckError for usage/policy."""
-    files = discover(paths or ["."])
+def run(
+    paths: Sequence[str],
+    *,
+    config: str | None = None,
+    selection: Selection = Selection(),
+    cache_dir: Path | None = None,
+    logical_lines: bool = True,
+) -> Outcome:
+    """Check ``paths`` (default: the working directory); raises CheckError for usage/policy.
+
+    ``cache_dir`` None: no cache."""
+    found_files = discover(paths or ["."])
+    cache = CheckCache(cache_dir)
+    files = _Files(cache)
     try:
-        fixed, per_file = _policies(config, files)
-        policy_of = {str(p): fixed for p in files} if fixed is not None else per_file
-        cache: dict[str, list[str]] = {}
-        chains = _chains(files, policy_of, fixed is not None, cache) if selection.wants("CG104") else {}
+        fixed, per_file = _policies(config, found_files)
+        checked = [os.path.abspath(p) for p in found_files]
+        policy_of = {
+            absolute: (fixed if fixed is not None else per_file[str(given)]) for absolute, given in zip(checked, found_files)
+        }
+        chains = _chains(files, checked, policy_of, fixed is not None) if selection.wants("CG104") else {}
         outcome = Outcome()
-        for path in files:
-            policy = policy_of[str(path)]
-            display = _display(path)
+        outcome.cache = cache
+        for absolute, given in zip(checked, found_files):
+            policy = policy_of[absolute]
+            display = _display(given)
             outcome.files.append(display)
             if policy is None:
                 continue
-            lines = cache.get(os.path.abspath(path))
-            outcome.reports.extend(
-                check_file(str(path), display, policy, selection, outcome.counts, lines=lines, chains=chains.get(str(path), ()))
-            )
+            found = _rule_findings(files, absolute, policy, outcome.counts) + chains.get(absolute, [])
+            if found and logical_lines:
+                outcome.reports.extend(reports_for(display, files.lines(absolute), found, selection))
+            elif found:
+                entry = files.entry(absolute, module_name_for_path(absolute))
+                index = entry.get("noqa")
+                if index is None:
+                    index = entry["noqa"] = noqa_index(files.lines(absolute))
+                    cache.dirty = True
+                outcome.reports.extend(reports_from_index(display, found, selection, index))
     except PolicyError as exc:
         raise CheckError(f"costguard: invalid policy: {exc}") from None
     except OSError as exc:
         raise CheckError(f"costguard check: {exc.filename or ''}: {exc.strerror or exc}") from None
+    cache.save()
     return outcome
 
 
@@ -352,6 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes to report (default: CG)")
     parser.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes not to report")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--cache-dir", metavar="DIR", default=".costguard_cache", help="where the cache lives (default: .costguard_cache)")
+    parser.add_argument("--no-cache", action="store_true", help="read and check every file, and keep no cache")
     parser.add_argument("--version", action="version", version=f"costguard {__version__}")
     return parser
 
@@ -360,7 +500,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         selection = Selection(Selection.parse(args.select) or ("CG",), Selection.parse(args.ignore))
-        outcome = run(args.paths, config=args.config, selection=selection)
+        cache_dir = None if args.no_cache else Path(args.cache_dir)
+        outcome = run(
+            args.paths, config=args.config, selection=selection, cache_dir=cache_dir, logical_lines=args.format == "json"
+        )
     except CheckError as exc:
         print(exc, file=sys.stderr)
         return 2

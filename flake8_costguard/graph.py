@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -26,7 +27,7 @@ from runtime_guard.policy import Ban, Policy, module_name_for_path
 from .resolve import package_of, resolve_from_module, resolve_import_module_name
 from .sources import node_position
 
-__all__ = ["CHAIN_RULE", "Import", "ImportGraph", "chain_findings", "module_imports"]
+__all__ = ["CHAIN_RULE", "Import", "ImportGraph", "chain_findings", "module_imports", "read_imports"]
 
 CHAIN_RULE = ("CG104", "an import starts a chain of imports that reaches a module banned with transitive = true")
 
@@ -150,9 +151,13 @@ class ImportGraph:
         self.paths[name] = os.path.abspath(path)
 
     def target(self, item: Import, ban: Ban) -> str | None:
-        """The module an import means: a project module, or a banned one (else None)."""
+        """The module an import means: a project module (``a.b`` of ``from a import b`` when
+        that is one, else ``a``), or outside the project the shortest banned name (else None)."""
         for candidate in item.candidates:
-            if candidate in self.imports or ban.bans(candidate):
+            if candidate in self.imports:
+                return candidate
+        for candidate in reversed(item.candidates):
+            if ban.bans(candidate):
                 return candidate
         return None
 
@@ -191,7 +196,7 @@ def _chain(start: str, first: str, hop: dict[str, str | None]) -> list[str]:
 
 def chain_message(ban: Ban, importer: str, chain: Sequence[str]) -> str:
     """``<module> is banned in <scope> (import chain: a -> b -> c): <reason>; use <x>``."""
-    text = f"CG104 {chain[-1]} is banned in {ban.scope_of(importer)} (import chain: {' -> '.join(chain)})"
+    text = f"CG104 {ban.module} is banned in {ban.scope_of(importer)} (import chain: {' -> '.join(chain)})"
     if ban.reason:
         text += f": {ban.reason}"
     if ban.use_instead:
@@ -224,3 +229,140 @@ def chain_findings(graph: ImportGraph, policy: Policy, modules: Iterable[str]) -
     for findings in result.values():
         findings.sort()
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading import statements without parsing the whole file
+# ---------------------------------------------------------------------------------------------
+
+_STATEMENT = re.compile(
+    r"^([ \t]*)(?:import[ \t]+[\w(]|from(?:[ \t]|\\\n)+[.\w]+(?:[ \t]|\\\n)*import\b|from[ \t]+\.+import\b)", re.M
+)
+_WORD = re.compile(r"\bimport\b")
+# Comments and string literals, left to right (so a quote inside a comment or another string
+# never starts one); they are removed (their newlines kept) before looking for statements.
+# Each alternative starts with a literal character and loops without backtracking.
+_NOT_CODE = re.compile(
+    r"#[^\n]*"
+    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
+    r"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+    r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'",
+    re.S,
+)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return "\n" * match.group(0).count("\n")
+
+
+def _statement_end(code_lines: Sequence[str], first: int) -> int:
+    """The last line (0-based) of the statement starting on line ``first`` (0-based)."""
+    depth = 0
+    index = first
+    while index < len(code_lines):
+        code = code_lines[index]
+        depth += code.count("(") - code.count(")")
+        if depth <= 0 and not code.rstrip().endswith("\\"):
+            return index
+        index += 1
+    return len(code_lines) - 1
+
+
+def read_imports(lines: Sequence[str], importer: str, is_package: bool) -> list[Import]:
+    """``module_imports`` of the file, parsing only its import statements when that is safe.
+
+    Comments and strings are blanked out first; statements are then found by their first word
+    at the start of a line and parsed alone (positions unchanged). The whole file is parsed
+    instead when this could miss an import: a dynamic import, an ``import`` word in code outside
+    the statements found (``if x: import y``), or a statement that does not parse alone.
+    """
+    text = "".join(lines)
+    if "import" not in text:
+        return []
+    code = _NOT_CODE.sub(_blank, text)
+    if "import_module" in code or "__import__" in code:
+        return _parse_whole(text, lines, importer, is_package)
+    code_lines = code.splitlines(keepends=True)
+    if len(code_lines) != len(lines):
+        return _parse_whole(text, lines, importer, is_package)
+    offsets = {0: 0}
+    position = 0
+    for number, line in enumerate(code_lines, start=1):
+        position += len(line)
+        offsets[position] = number
+    body: list[ast.stmt] = []
+    covered = 0
+    for match in _STATEMENT.finditer(code):
+        first = offsets.get(match.start())
+        if first is None or (first and code_lines[first - 1].rstrip().endswith("\\")):
+            continue  # not at the start of a statement (a continuation line)
+        last = _statement_end(code_lines, first)
+        covered += len(_WORD.findall("".join(code_lines[first : last + 1])))
+        statement = "".join(lines[first : last + 1])
+        simple = _simple_statement(statement, first + 1) if first == last else None
+        if simple is not None:
+            body.append(simple)
+            continue
+        indented = bool(match.group(1))
+        try:
+            parsed = ast.parse("if 1:\n" + statement if indented else statement)
+        except SyntaxError:
+            return _parse_whole(text, lines, importer, is_package)
+        ast.increment_lineno(parsed, first - 1 if indented else first)
+        body.extend(parsed.body)
+    if covered != len(_WORD.findall(code)):
+        return _parse_whole(text, lines, importer, is_package)
+    return module_imports(ast.Module(body=body, type_ignores=[]), lines, importer, is_package)
+
+
+_DOTTED = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+_ALIAS = re.compile(rf"[ \t]*({_DOTTED})(?:[ \t]+as[ \t]+([A-Za-z_]\w*))?[ \t]*")
+_SIMPLE_IMPORT = re.compile(r"([ \t]*)import[ \t]+([^;()\\#]*?)[ \t]*(?:#[^\n]*)?\n?")
+_SIMPLE_FROM = re.compile(rf"([ \t]*)from[ \t]+(\.*)({_DOTTED})?[ \t]*import[ \t]+([^;()\\#]*?)[ \t]*(?:#[^\n]*)?\n?")
+
+
+def _aliases(text: str, offset: int, line: int, dotted: bool) -> list[ast.alias] | None:
+    names = []
+    position = offset
+    for part in text.split(","):
+        match = _ALIAS.fullmatch(part)
+        if match is None or (not dotted and "." in match.group(1)):
+            return None
+        start = position + match.start(1)
+        names.append(ast.alias(match.group(1), match.group(2), lineno=line, col_offset=start,
+                               end_lineno=line, end_col_offset=position + match.end(1)))
+        position += len(part) + 1
+    return names
+
+
+def _simple_statement(statement: str, line: int) -> ast.stmt | None:
+    """An ASCII one-line ``import a.b [as c], ...`` or ``from .a import b [as c], ...`` as its
+    ast node, without the parser (None for anything else: the parser reads it)."""
+    if not statement.isascii():
+        return None
+    match = _SIMPLE_IMPORT.fullmatch(statement)
+    if match is not None:
+        names = _aliases(match.group(2), match.start(2), line, True)
+        if names is None:
+            return None
+        return ast.Import(names=names, lineno=line, col_offset=len(match.group(1)))
+    match = _SIMPLE_FROM.fullmatch(statement)
+    if match is None or (not match.group(2) and not match.group(3)):
+        return None
+    if match.group(4) == "*":
+        names = [ast.alias("*", None, lineno=line, col_offset=match.start(4))]
+    else:
+        names = _aliases(match.group(4), match.start(4), line, False)  # type: ignore[assignment]
+        if names is None:
+            return None
+    return ast.ImportFrom(module=match.group(3), names=names, level=len(match.group(2)), lineno=line,
+                          col_offset=len(match.group(1)))
+
+
+def _parse_whole(text: str, lines: Sequence[str], importer: str, is_package: bool) -> list[Import]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    return module_imports(tree, lines, importer, is_package)

@@ -209,6 +209,8 @@ def test_discovery_respects_gitignore_in_a_work_tree(tree: Path) -> None:
     assert "shop/jobs/nightly.py" not in files and "shop/services/orders.py" in files
     given = costguard(tree, "shop/jobs/nightly.py")  # a file named on the command line is checked
     assert given.returncode == 1 and given.stdout.startswith("shop/jobs/nightly.py:1:8: CG101")
+    folder = costguard(tree, "shop/jobs")  # and an ignored folder named on the command line is walked
+    assert folder.returncode == 1 and folder.stdout.startswith("shop/jobs/nightly.py:1:8: CG101")
 
 
 def test_walk_skips_virtual_environments_and_build_folders(tree: Path) -> None:

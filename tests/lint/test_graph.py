@@ -4,6 +4,7 @@ same tree, plus the forms import-linter cannot see."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -201,3 +202,49 @@ def test_rule_page_examples_hold(kind: str, tmp_path: Path) -> None:
     assert [" ".join(line.split()[:2]) for line in result.stdout.splitlines()] == expected
     assert result.returncode == (1 if expected else 0)
     assert bool(expected) == (kind == "Example")
+
+
+def test_a_name_imported_from_the_banned_module_ends_the_chain_at_the_module(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(POLICY.split("[[tool.costguard.ban]]\nmodule = \"boto3\"")[0], encoding="utf-8")
+    for package in ("a", "a/storage", "a/jobs"):
+        (tmp_path / package).mkdir(parents=True, exist_ok=True)
+        (tmp_path / package / "__init__.py").touch()
+    (tmp_path / "a/storage/raw_s3.py").write_text("def get_object(key): ...\n", encoding="utf-8")
+    (tmp_path / "a/storage/helper.py").write_text("from a.storage.raw_s3 import get_object\n", encoding="utf-8")
+    (tmp_path / "a/jobs/x.py").write_text("from a.storage import helper\n", encoding="utf-8")
+    result = costguard(tmp_path, "a")
+    assert "(import chain: a.jobs.x -> a.storage.helper -> a.storage.raw_s3)" in result.stdout
+    assert result.stdout.split(": CG104 ")[1].startswith("a.storage.raw_s3 is banned in a.jobs")
+
+
+TRICKY = '''\
+"""Docstring:
+from a.storage import raw_s3
+import a.storage.raw_s3
+"""
+import os, sys as system  # import nothing else
+from a.storage \\
+    import helper
+from . import (
+    x,  # import
+    y as z,
+)
+s = "import a.storage.raw_s3"
+if True: import json
+def f():
+    from ..storage.helper import thing; import a.b.c
+    return """
+    import a.fake
+    """
+from .. import *
+'''
+
+
+@pytest.mark.parametrize("text", [TRICKY, TRICKY.replace("if True: import json\n", ""), "import a\nimport_module('a.b')\n", "x = 1\n", "import é\n"])
+def test_reading_statements_gives_what_parsing_the_file_gives(text: str) -> None:
+    from flake8_costguard.graph import module_imports, read_imports
+
+    lines = text.splitlines(keepends=True)
+    whole = module_imports(ast.parse(text), lines, "a.jobs.m", False)
+    fast = read_imports(lines, "a.jobs.m", False)
+    assert sorted((i.candidates, i.line, i.col) for i in fast) == sorted((i.candidates, i.line, i.col) for i in whole)
