@@ -11,12 +11,14 @@ pytest could rewrite it (the pytest plugin has no assertions to rewrite).
 
 from runtime_guard.errors import CostguardWarning, ForbiddenImportError
 from runtime_guard.hook import Guard, install, uninstall
+from runtime_guard.operations import ForbiddenOperationError
 from runtime_guard.policy import Policy, PolicyError, load_policy
 from runtime_guard.protect import Protection, protect
 
 __all__ = [
     "CostguardWarning",
     "ForbiddenImportError",
+    "ForbiddenOperationError",
     "Guard",
     "Policy",
     "PolicyError",

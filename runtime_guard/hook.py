@@ -261,6 +261,11 @@ class Guard:
                 else:
                     os.environ[key] = value
             self._saved_env.clear()
+            if getattr(self, "operation_bans", None) is not None:  # runtime_guard.operations
+                from runtime_guard.operations import detach
+
+                detach(self.operation_bans)
+                self.operation_bans = None
             self.installed = False
             if _active is self:
                 _active = None
@@ -299,6 +304,10 @@ def install(policy: PolicySource = None, mode: str | None = None, *, inherit: bo
         guard = Guard(Checker(found, resolve_mode(mode, found)), inherit)
         guard._activate()
         _active = guard
+        # [[tool.costguard.operation]] bans: botocore's before-call event (runtime_guard.operations)
+        from runtime_guard.operations import start_bans
+
+        guard.operation_bans = start_bans(found, lambda: guard.checker.mode)
         return guard
 
 
