@@ -6,7 +6,6 @@ import importlib
 import pickle
 import subprocess
 import sys
-import textwrap
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator
