@@ -25,6 +25,7 @@ from flake8.exceptions import ExecutionError
 from runtime_guard.policy import Ban, Policy, PolicyError, find_pyproject, load_policy, load_policy_for, module_name_for_path
 
 from . import __version__
+from .operations import operation_findings
 from .rules import find_violations, scan_candidates
 
 __all__ = ["CostguardChecker", "InvalidPolicy", "module_of_file"]
@@ -137,6 +138,8 @@ class CostguardChecker:
         """flake8's entry: never raises; a problem becomes one CG100 finding on line 1."""
         try:
             results = self.findings()
+            # CG201/CG202, banned AWS operations: flake8_costguard.operations
+            results += operation_findings(self.tree, module_of_file(self.filename)[0], self.lines, self._policy())
         except PolicyError as exc:
             yield 1, 0, f"CG100 invalid costguard policy: {exc}", type(self)
             return
