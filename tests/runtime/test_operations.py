@@ -175,17 +175,29 @@ def test_warn_mode_reports_once_per_caller_and_operation_and_sends(bucket: Any, 
     assert object_requests(received(), "a.txt") == ["GET", "GET", "GET", "HEAD"]
 
 
-def test_detach_restores_botocore_and_the_thread_pool(bucket: Any, modules: dict[str, Any], project: Path) -> None:
-    from concurrent.futures import ThreadPoolExecutor
+DETACH = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import botocore.session
+from runtime_guard import operations
+from runtime_guard.policy import load_policy
 
-    import botocore.session
+init, submit = botocore.session.Session.__init__, ThreadPoolExecutor.submit
+checker = operations.OperationChecker(load_policy(sys.argv[1]), lambda: "raise")
+operations.attach(checker)
+print("hooked", botocore.session.Session.__init__ is not init, ThreadPoolExecutor.submit is not submit)
+session = botocore.session.Session()
+print("registered", session in operations._registered)
+operations.detach(checker)
+print("restored", botocore.session.Session.__init__ is init, ThreadPoolExecutor.submit is submit, len(operations._registered))
+"""
 
-    init, submit = botocore.session.Session.__init__, ThreadPoolExecutor.submit
-    stop = start(project)
-    assert botocore.session.Session.__init__ is not init and ThreadPoolExecutor.submit is not submit
-    stop()
-    assert botocore.session.Session.__init__ is init and ThreadPoolExecutor.submit is submit
-    assert modules["jobs"].get(bucket, "a.txt") == b"hello"  # handlers of existing clients removed too
+
+def test_detach_restores_botocore_and_the_thread_pool(project: Path) -> None:
+    # A fresh interpreter: the pytest plugin's guard keeps the layer attached in this one.
+    done = subprocess.run([sys.executable, "-c", DETACH, str(project / "pyproject.toml")], capture_output=True, text=True, timeout=120, env=clean_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["hooked True True", "registered True", "restored True True 0"]
 
 
 def test_the_error_pickles() -> None:
