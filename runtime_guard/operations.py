@@ -47,6 +47,7 @@ __all__ = [
     "calling_module",
     "carried_caller",
     "attached",
+    "register_client",
 ]
 
 UNKNOWN_CALLER = "(unknown)"
@@ -319,6 +320,12 @@ def _register_client(client: Any) -> None:
         _register(client, client.meta.events.register)
     except Exception:  # pragma: no cover
         pass
+
+
+def register_client(client: Any) -> None:
+    """Register the layer's handlers on one client (idempotent; the layer must be attached)."""
+    if _hooked:
+        _register_client(client)
 
 
 def _patch(owner: Any, attribute: str, wrapper: Any) -> None:
