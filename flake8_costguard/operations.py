@@ -73,7 +73,6 @@ SESSION = Value("session")
 def _service_operations(service: str) -> dict[str, str] | None:
     """``{method_name: OperationName}`` from botocore's service model, or None without botocore."""
     try:
-        import botocore.session
         from botocore import xform_name
         from botocore.exceptions import UnknownServiceError
     except ImportError:
