@@ -206,3 +206,38 @@ def test_real_flake8_reports_and_noqa_silences(tmp_path: Path) -> None:
         "app/services/y.py:3:3: CG201 s3.GetObject is banned in app.services, app.workers: each call is a billed S3 request; "
         "use app.services.api.athena.lookup_index (s3.GET list price $0.0004 per 1,000 requests)"
     ]
+
+
+FUZZ_PREFIX = (
+    "import boto3\n"
+    "s3 = boto3.client('s3')\n"
+    "r = boto3.resource('s3')\n"
+    "s3.get_object(Bucket='b', Key='k')\n"
+)
+
+
+def test_generated_programs_never_make_the_rule_raise() -> None:
+    import warnings
+
+    import hypothesmith
+    from hypothesis import HealthCheck, assume, given, settings
+
+    from runtime_guard.policy import OperationBan, Policy
+
+    policy = Policy(operations=(OperationBan("s3", ("GetObject", "ListObjects"), ("fuzz",)),))
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(hypothesmith.from_grammar())
+    def run(source: str) -> None:
+        code = FUZZ_PREFIX + source
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                tree = ast.parse(code)
+            except (SyntaxError, ValueError):
+                assume(False)
+                return
+        found = operations.operation_findings(tree, "fuzz.svc.generated", code.splitlines(keepends=True), policy)
+        assert (4, 3, found[0][2]) == found[0] and found[0][2].startswith("CG201 s3.GetObject")
+
+    run()
