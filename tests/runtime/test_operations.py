@@ -175,6 +175,19 @@ def test_warn_mode_reports_once_per_caller_and_operation_and_sends(bucket: Any, 
     assert object_requests(received(), "a.txt") == ["GET", "GET", "GET", "HEAD"]
 
 
+def test_log_mode_logs_once_per_caller_and_operation(bucket: Any, modules: dict[str, Any], project: Path, caplog: pytest.LogCaptureFixture) -> None:
+    stop = start(project, mode="log")
+    try:
+        with caplog.at_level("WARNING", logger="runtime_guard"):
+            for _ in range(2):
+                modules["jobs"].get(bucket, "a.txt")
+                modules["jobs.allowed"].get(bucket, "a.txt")
+    finally:
+        stop()
+    lines = [r.getMessage() for r in caplog.records if r.name == "runtime_guard"]
+    assert lines == ["costguard: s3.GetObject is banned in opsacme.jobs (called by opsacme.jobs.calls): each call is a billed S3 request; use opsacme.index"]
+
+
 DETACH = """
 import sys
 from concurrent.futures import ThreadPoolExecutor
