@@ -48,6 +48,9 @@ if role == "parent":
         pass
     db.get_item(TableName="job-table", Key={"pk": {"S": "a"}})
     reader.read_three(s3)
+    athena = boto3.client("athena", **kw)
+    query = athena.start_query_execution(QueryString="SELECT 1", ResultConfiguration={"OutputLocation": "s3://job-bucket/q/"})
+    athena.get_query_execution(QueryExecutionId=query["QueryExecutionId"])
     subprocess.run([sys.executable, __file__, endpoint, "child"], check=True)  # a child process
     s3.list_objects_v2(Bucket="job-bucket")
     sys.exit(7)
@@ -60,6 +63,8 @@ EXPECTED_REQUESTS = {
     "dynamodb.CreateTable": 1,
     "dynamodb.GetItem": 1,
     "dynamodb.PutItem": 2,
+    "athena.StartQueryExecution": 1,
+    "athena.GetQueryExecution": 1,
     "s3.CreateBucket": 1,
     "s3.GetObject": 6,
     "s3.HeadObject": 2,
@@ -107,6 +112,7 @@ def test_exact_counts_by_operation_caller_and_kind_children_included(metered: di
     assert units["s3.bytes_out"] == 6 * len(b"hello") and units["s3.bytes_in"] == len(b"hello") + len(b"world!")
     assert units["dynamodb.write_units"] == 2  # one item written, one failed condition (billed)
     assert units["dynamodb.read_units"] > 0
+    assert units["athena.query"] == 1 and units["athena.bytes_scanned"] == 0  # moto executes no query: 0 bytes
     assert metered["stdout"] == ""  # --output took the report
 
 
@@ -116,6 +122,7 @@ def test_dollars_follow_the_price_table_and_scale_per_day(metered: dict[str, Any
     report = metered["report"]
     units = report["units"]
     expected = sum(units.get(k, 0) * LIST_PRICES.prices[k] for k in ("s3.GET", "s3.HEAD", "s3.PUT", "s3.LIST", "dynamodb.read_units", "dynamodb.write_units"))
+    expected += 10 * 10**6 / 10**12 * 5.0  # the one Athena query: billed its 10 MB minimum at $5/TB
     assert report["usd"] == pytest.approx(expected)
     assert report["prices"] == "list" and report["region"] == "us-east-1" and "2024-11-01" in report["prices_date"]
     assert report["per_day"]["requests"]["s3.GetObject"] == 6000
@@ -143,7 +150,7 @@ def test_the_infracost_usage_file_follows_infracost_schema_and_names_real_resour
     assert set(table) == {"monthly_read_request_units", "monthly_write_request_units"}
     assert table["monthly_write_request_units"] == 2 * 1000 * 30
     assert all(isinstance(v, int) and v >= 0 for v in table.values())
-    assert "aws_athena_workgroup.lake: Infracost has no Athena pricing" in metered["usage"]
+    assert "aws_athena_workgroup.lake: Infracost has no Athena pricing; 0.000000 TB scanned a month (30000 queries)" in metered["usage"]
 
 
 def test_the_text_report_names_the_price_table_and_the_command(job: Path, moto_endpoint: str) -> None:
