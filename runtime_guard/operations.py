@@ -22,7 +22,8 @@ concurrent.futures, threading and this package. Work handed to a thread pool bel
 that handed it over: ``concurrent.futures.ThreadPoolExecutor.submit`` is wrapped (one class
 attribute) to capture the caller at submission and carry it into the worker thread, which is
 how s3transfer's ``download_file`` (HeadObject + GetObject on its executor threads) and a user's
-``pool.submit(client.get_object, ...)`` stay attributed. Tested on botocore 1.44 / s3transfer 0.19.
+``pool.submit(client.get_object, ...)`` stay attributed. Tested on botocore 1.44.8 / s3transfer
+0.19.3 and botocore 1.31.85 / s3transfer 0.6.2 (boto3 1.28.0, the platform extra's floor).
 """
 
 from __future__ import annotations
