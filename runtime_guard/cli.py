@@ -1,8 +1,7 @@
-"""The ``costguard`` console script: one command, subcommands that import what they need lazily.
+"""The ``costguard`` console script: ``costguard <command> [args...]``.
 
-``costguard meter [options] -- COMMAND...`` runs a program and counts its billable AWS requests
-(``runtime_guard.meter``). Each subcommand is ``name -> (module, help)``; its module's
-``main(argv, prog=...)`` returns the exit status.
+Each command lives in its own module, imported only when that command runs (so ``costguard
+check`` never pays for another command's imports). Add a command with one line in ``COMMANDS``.
 """
 
 from __future__ import annotations
@@ -11,30 +10,38 @@ import importlib
 import sys
 from typing import Sequence
 
-__all__ = ["SUBCOMMANDS", "main"]
+__all__ = ["COMMANDS", "main"]
 
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "meter": ("runtime_guard.meter", "run a program and count every billable AWS request it makes"),
+#: command -> (module:function taking argv and returning the exit status, one-line summary)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "meter": ("runtime_guard.meter:main", "run a program and count every billable AWS request it makes (costguard meter -- COMMAND...)"),
 }
 
+USAGE = "usage: costguard <command> [args...]; commands: " + ", ".join(COMMANDS) + " (costguard <command> --help)"
 
-def _usage() -> str:
-    lines = ["usage: costguard SUBCOMMAND [options] ...", "", "subcommands:"]
-    lines += [f"  {name:<8} {help_text}" for name, (_, help_text) in SUBCOMMANDS.items()]
+
+def _help() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = ["usage: costguard <command> [args...]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {summary}" for name, (_, summary) in COMMANDS.items()]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help"):
-        sys.stdout.write(_usage())
-        return 0 if args else 2
-    name, rest = args[0], args[1:]
-    if name not in SUBCOMMANDS:
-        sys.stderr.write(f"costguard: unknown subcommand {name!r} (expected one of: {', '.join(SUBCOMMANDS)})\n")
+    if not args:
+        print(USAGE, file=sys.stderr)
         return 2
-    module = importlib.import_module(SUBCOMMANDS[name][0])
-    return int(module.main(rest, prog=f"costguard {name}"))
+    if args[0] in ("-h", "--help"):
+        sys.stdout.write(_help())
+        return 0
+    entry = COMMANDS.get(args[0])
+    if entry is None:
+        print(f"costguard: unknown command {args[0]!r}; {USAGE}", file=sys.stderr)
+        return 2
+    module_name, _, function = entry[0].partition(":")
+    command = getattr(importlib.import_module(module_name), function)
+    return int(command(args[1:]) or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
