@@ -261,14 +261,12 @@ class Guard:
                 else:
                     os.environ[key] = value
             self._saved_env.clear()
-            if getattr(self, "operation_bans", None) is not None:  # runtime_guard.operations
-                from runtime_guard.operations import detach
-
-                detach(self.operation_bans)
-                self.operation_bans = None
             self.installed = False
             if _active is self:
                 _active = None
+            from runtime_guard.operations import follow_guard  # [[tool.costguard.operation]] bans
+
+            follow_guard()
 
     def __enter__(self) -> "Guard":
         return self
@@ -304,10 +302,9 @@ def install(policy: PolicySource = None, mode: str | None = None, *, inherit: bo
         guard = Guard(Checker(found, resolve_mode(mode, found)), inherit)
         guard._activate()
         _active = guard
-        # [[tool.costguard.operation]] bans: botocore's before-call event (runtime_guard.operations)
-        from runtime_guard.operations import start_bans
+        from runtime_guard.operations import follow_guard  # [[tool.costguard.operation]] bans
 
-        guard.operation_bans = start_bans(found, lambda: guard.checker.mode)
+        follow_guard()
         return guard
 
 

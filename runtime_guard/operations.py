@@ -449,10 +449,66 @@ def detach(listener: Any) -> None:
         _watcher = None
 
 
-def start_bans(policy: Policy, mode_of: Callable[[], str]) -> OperationChecker | None:
-    """The import guard's ``install()`` calls this: the policy's operation bans, if it has any."""
-    if not policy.operations or mode_of() == "off":
+class _GuardBans:
+    """The operation bans of whichever import guard is active now (policy and mode), so handles
+    that override the mode or the policy decide for operations as they do for imports."""
+
+    def __init__(self) -> None:
+        self._cached: tuple[Any, OperationChecker] | None = None
+
+    def _checker(self) -> OperationChecker | None:
+        from runtime_guard.hook import active_guard
+
+        guard = active_guard()
+        if guard is None or not getattr(guard, "installed", False):
+            return None
+        policy = guard.policy
+        cached = self._cached
+        if cached is None or cached[0] is not policy:
+            cached = self._cached = (policy, OperationChecker(policy, _active_mode))
+        return cached[1]
+
+    def wants(self, service: str, operation: str) -> bool:
+        checker = self._checker()
+        return checker is not None and checker.wants(service, operation)
+
+    def before_call(self, service: str, operation: str, caller: str, frame: FrameType | None, context: Any) -> None:
+        checker = self._checker()
+        if checker is not None:
+            checker.before_call(service, operation, caller, frame, context)
+
+    def response(self, *args: Any) -> None:
         return None
-    checker = OperationChecker(policy, mode_of)
-    attach(checker)
-    return checker
+
+    def parameters(self, *args: Any) -> None:
+        return None
+
+
+def _active_mode() -> str:
+    from runtime_guard.hook import active_guard
+
+    guard = active_guard()
+    return guard.mode if guard is not None and getattr(guard, "installed", False) else "off"
+
+
+_follower: _GuardBans | None = None
+
+
+def follow_guard() -> None:
+    """Called by the import guard whenever it is installed or uninstalled: attach the operation
+    bans when the active guard's policy has ``[[tool.costguard.operation]]`` tables (and its mode
+    is not off), detach them when no such guard is active."""
+    global _follower
+    from runtime_guard.hook import active_guard
+
+    guard = active_guard()
+    wanted = (
+        guard is not None and getattr(guard, "installed", False) and bool(guard.policy.operations) and guard.mode != "off"
+    )
+    with _lock:
+        if wanted and _follower is None:
+            _follower = _GuardBans()
+            attach(_follower)
+        elif not wanted and _follower is not None:
+            detach(_follower)
+            _follower = None

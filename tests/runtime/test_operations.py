@@ -213,6 +213,35 @@ def test_detach_restores_botocore_and_the_thread_pool(project: Path) -> None:
     assert done.stdout.split("\n")[:3] == ["hooked True True", "registered True", "restored True True 0"]
 
 
+INSTALL = """
+import sys
+import boto3
+import botocore.session
+import runtime_guard
+from runtime_guard import operations
+from opsacme.jobs import calls
+
+init = botocore.session.Session.__init__
+client = boto3.session.Session().client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                                        aws_access_key_id="testing", aws_secret_access_key="testing")
+guard = runtime_guard.install(sys.argv[2], mode="raise", inherit=False)
+try:
+    calls.get(client, "a.txt")
+except runtime_guard.ForbiddenOperationError as exc:
+    print("refused", exc.operation)
+guard.uninstall()
+print("after uninstall", calls.get(client, "a.txt"), botocore.session.Session.__init__ is init, operations.attached())
+"""
+
+
+def test_install_starts_the_operation_bans_and_uninstall_removes_them(bucket: Any, moto_endpoint: str, project: Path, received: Any) -> None:
+    done = subprocess.run([sys.executable, "-c", INSTALL, moto_endpoint, str(project / "pyproject.toml")], cwd=project,
+                          capture_output=True, text=True, timeout=120, env=clean_env(PYTHONPATH=str(project)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["refused GetObject", "after uninstall b'hello' True False"]
+    assert object_requests(received(), "a.txt") == ["GET"]  # only the read after uninstall
+
+
 def test_the_error_pickles() -> None:
     error = ForbiddenOperationError("s3", "GetObject", "a.b", "billed", "a.index", "a")
     copy = pickle.loads(pickle.dumps(error))
