@@ -42,6 +42,7 @@ from runtime_guard.policy import (
 
 from . import __version__
 from .importers import SPELLED_NAMES
+from .operations import operation_findings
 
 __all__ = ["CostguardChecker", "InvalidPolicy", "module_of_file"]
 
@@ -225,6 +226,11 @@ class CostguardChecker:
         """flake8's entry: never raises; a problem becomes one CG100 finding on line 1."""
         try:
             results = self.findings()
+            # CG201/CG202, banned AWS operations: flake8_costguard.operations
+            policy = self._policy()
+            if policy is not None and policy.operations:
+                importer = module_of_file(self.filename, policy.roots)[0]
+                results += operation_findings(self.tree, importer, self.lines, policy)
         except PolicyError as exc:
             yield 1, 0, f"CG100 invalid costguard policy: {exc}", type(self)
             return

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover - for type checkers; at run time names load on first use
     from runtime_guard.errors import CostguardWarning, ForbiddenImportError
     from runtime_guard.hook import Guard, install, uninstall
+    from runtime_guard.operations import ForbiddenOperationError
     from runtime_guard.policy import Policy, PolicyError, load_policy
     from runtime_guard.protect import Protection, protect
 
@@ -28,6 +29,7 @@ _LAZY = {
     "Guard": "runtime_guard.hook",
     "install": "runtime_guard.hook",
     "uninstall": "runtime_guard.hook",
+    "ForbiddenOperationError": "runtime_guard.operations",
     "Policy": "runtime_guard.policy",
     "PolicyError": "runtime_guard.policy",
     "load_policy": "runtime_guard.policy",
@@ -52,6 +54,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "CostguardWarning",
     "ForbiddenImportError",
+    "ForbiddenOperationError",
     "Guard",
     "Policy",
     "PolicyError",

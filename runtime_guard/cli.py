@@ -15,6 +15,7 @@ __all__ = ["COMMANDS", "main"]
 #: command -> (module:function taking argv and returning the exit status, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("flake8_costguard.check:main", "check files for imports the policy bans (the lint, without flake8)"),
+    "meter": ("runtime_guard.meter:main", "run a program and count every billable AWS request it makes (costguard meter -- COMMAND...)"),
 }
 
 USAGE = "usage: costguard <command> [args...]; commands: " + ", ".join(COMMANDS) + " (costguard <command> --help)"

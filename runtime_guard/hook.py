@@ -433,6 +433,9 @@ def _refresh() -> None:
             _add_hooks()
         _switch(_stack[-1].checker)
     _sync_env()
+    from runtime_guard.operations import follow_guard  # [[tool.costguard.operation]] bans
+
+    follow_guard()
 
 
 class Guard:

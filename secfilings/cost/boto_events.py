@@ -1,14 +1,11 @@
 """Count real AWS requests from botocore's event system, so code under test is not changed.
 
-``meter_boto3()`` (idempotent; ``cost_meter()`` calls it) registers three handlers:
+``meter_boto3()`` (idempotent; ``cost_meter()`` calls it) attaches a listener to the tool's
+botocore layer (``runtime_guard.operations``), the same one the operation bans and
+``costguard meter`` use: it registers its handlers on every botocore session as it is made and on
+the sessions and clients that already exist, through botocore's public ``register``.
 
-* on every botocore session created from now on, through botocore's list of built-in handlers
-  (``botocore.handlers.BUILTIN_HANDLERS``, which each new session registers), so ANY boto3
-  client made afterwards -- ``boto3.client``, ``boto3.Session().client``, a resource -- is counted;
-* on boto3's default session if it already exists (clients copy their session's handlers when
-  they are made: a client created before ``meter_boto3()`` can be added with ``meter_client``).
-
-Handlers (they do nothing unless a meter is open):
+What is counted (nothing unless a meter is open):
 
 * ``response-received.*`` -- fires once per HTTP attempt (retries are billed requests too):
   S3 GET/HEAD/PUT/LIST/DELETE class by operation, ``s3.bytes_out`` from GetObject's
@@ -196,45 +193,51 @@ def on_s3_parameters(params: Any = None, context: Any = None, **_: Any) -> None:
         context["costguard_bytes_in"] = size
 
 
-_HANDLERS = (
-    ("response-received", on_response_received),
-    ("before-parameter-build.dynamodb", on_dynamodb_parameters),
-    ("before-parameter-build.s3", on_s3_parameters),
-)
+class _PlatformListener:
+    """The platform meter's listener on the tool's botocore layer (``runtime_guard.operations``)."""
+
+    def wants(self, service: str, operation: str) -> bool:
+        return meter.active()
+
+    def before_call(self, *args: Any) -> None:
+        return None
+
+    def parameters(self, service: str, operation: str, params: Any, context: Any) -> None:
+        event = f"before-parameter-build.{service}.{operation}"
+        if service == "dynamodb":
+            on_dynamodb_parameters(params=params, event_name=event)
+        elif service == "s3":
+            on_s3_parameters(params=params, context=context)
+
+    def response(self, service: str, operation: str, caller: str, parsed: Any, response_dict: Any, context: Any) -> None:
+        on_response_received(f"response-received.{service}.{operation}", parsed, response_dict, context)
+
+
+_LISTENER = _PlatformListener()
 
 
 def meter_client(client: Any) -> Any:
-    """Count the requests of a client made before ``meter_boto3()`` (idempotent); returns it."""
-    events = client.meta.events
-    for event, handler in _HANDLERS:
-        events.unregister(event, handler)  # registered when the client was made
-        events.unregister(event, handler, unique_id=_unique(handler))
-        events.register(event, handler, unique_id=_unique(handler))
+    """Make sure ``client``'s requests are counted (idempotent; clients made before are found
+    when the layer attaches, so this is only needed for clients of an unusual origin)."""
+    meter_boto3()
+    from runtime_guard import operations
+
+    operations.register_client(client)
     return client
 
 
-def _unique(handler: Any) -> str:
-    return f"costguard-meter-{handler.__name__}"
-
-
 def meter_boto3() -> None:
-    """Count every boto3 client created from now on in this process (idempotent)."""
+    """Count every boto3 client of this process, made before or after (idempotent).
+
+    The handlers are registered on each botocore session and client by the tool's layer
+    (``runtime_guard.operations``: public ``Session.register`` / ``client.meta.events``), not by
+    editing botocore's built-in handler list.
+    """
     global _installed
     with _install_lock:
         if _installed:
             return
-        from botocore import handlers
+        from runtime_guard import operations
 
-        for event, handler in _HANDLERS:
-            if (event, handler) not in handlers.BUILTIN_HANDLERS:
-                handlers.BUILTIN_HANDLERS.append((event, handler))
+        operations.attach(_LISTENER)
         _installed = True
-    try:
-        import boto3
-    except ImportError:  # pragma: no cover - botocore without boto3
-        return
-    session = boto3.DEFAULT_SESSION
-    if session is not None:
-        events = session._session.get_component("event_emitter")
-        for event, handler in _HANDLERS:
-            events.register(event, handler, unique_id=_unique(handler))

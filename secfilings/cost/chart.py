@@ -1,4 +1,4 @@
-"""A before/after bar chart per service, as a self-contained SVG (no plotting library)."""
+"""A before/after bar chart, S3 GET and LIST apart, as a self-contained SVG (no plotting library)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from secfilings.errors import SecfilingsError
 
 __all__ = ["render_svg", "write_chart"]
 
-_WIDTH, _HEIGHT = 640, 380
+_WIDTH, _HEIGHT = 760, 380
+# (label, kinds of usd_per_day_by_kind) for the S3 bars; then athena, dynamodb, total
+_S3_GROUPS = (("s3 GET", ("s3.GET", "s3.HEAD")), ("s3 LIST", ("s3.LIST",)), ("s3 PUT", ("s3.PUT", "s3.DELETE")))
 _LEFT, _RIGHT, _TOP, _BOTTOM = 70, 20, 50, 60
 _BEFORE, _AFTER = "#c0392b", "#27ae60"
 
@@ -27,9 +29,14 @@ def _nice_max(value: float) -> float:
 
 
 def render_svg(report: Mapping[str, Any]) -> str:
-    """Bars of USD a day, before (red) and after (green), for each service and the total."""
+    """Bars of USD a day, before (red) and after (green): S3 GET, LIST and PUT apart, Athena,
+    DynamoDB and the total, with the saving in the legend."""
     b, a = report["before"], report["after"]
-    groups = [(s, b["usd_per_day_by_service"][s], a["usd_per_day_by_service"][s]) for s in ("s3", "athena", "dynamodb")]
+    groups = [
+        (label, sum(b["usd_per_day_by_kind"].get(k, 0.0) for k in kinds), sum(a["usd_per_day_by_kind"].get(k, 0.0) for k in kinds))
+        for label, kinds in _S3_GROUPS
+    ]
+    groups += [(s, b["usd_per_day_by_service"][s], a["usd_per_day_by_service"][s]) for s in ("athena", "dynamodb")]
     groups.append(("total", b["usd_per_day"], a["usd_per_day"]))
     top = _nice_max(max(max(x, y) for _, x, y in groups))
     plot_w = _WIDTH - _LEFT - _RIGHT
@@ -67,6 +74,12 @@ def render_svg(report: Mapping[str, Any]) -> str:
     parts.append(f'<text x="{_LEFT + 18}" y="{legend_y}">before ${b["usd_per_day"]:,.2f}/day</text>')
     parts.append(f'<rect x="{_LEFT + 200}" y="{legend_y - 10}" width="12" height="12" fill="{_AFTER}"/>')
     parts.append(f'<text x="{_LEFT + 218}" y="{legend_y}">after ${a["usd_per_day"]:,.2f}/day</text>')
+    saving = report.get("saving") or {}
+    if saving:
+        parts.append(
+            f'<text class="saving" x="{_LEFT + 400}" y="{legend_y}">saving ${saving["usd_per_day"]:,.2f}/day '
+            f'({saving["percent"]:.1f}%)</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 

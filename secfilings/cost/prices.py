@@ -1,4 +1,4 @@
-"""Price tables: USD per single request (or unit) for each request kind of the cost report.
+"""Price tables of the cost report: the tool side's tables (``runtime_guard.prices``) plus the plan's ``seed``.
 
 Keys (validated by ``runtime_guard.policy.parse_prices``, the same loader as ``[tool.costguard]``):
 
@@ -28,19 +28,12 @@ Tables:
 
 from __future__ import annotations
 
-import math
 import os
-import sys
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Mapping
 
-from runtime_guard.policy import PolicyError, parse_prices
-
-if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from runtime_guard.prices import LIST_PRICES, MB, PRICED_KINDS, TB, PriceTable, billed_athena_bytes
+from runtime_guard.prices import load_prices as _load_prices
 
 __all__ = [
     "PriceTable",
@@ -52,36 +45,8 @@ __all__ = [
     "PRICED_KINDS",
     "TB",
     "MB",
+    "billed_athena_bytes",
 ]
-
-TB = 10**12
-MB = 10**6
-
-# The kinds that cost money, in report order; athena.tb_scanned is priced from athena.bytes_scanned.
-PRICED_KINDS = (
-    "s3.GET",
-    "s3.HEAD",
-    "s3.PUT",
-    "s3.LIST",
-    "s3.DELETE",
-    "athena.query",
-    "athena.tb_scanned",
-    "dynamodb.read_units",
-    "dynamodb.write_units",
-)
-
-_LIST = {
-    "s3.GET": 0.0004 / 1000,
-    "s3.HEAD": 0.0004 / 1000,
-    "s3.PUT": 0.005 / 1000,
-    "s3.LIST": 0.005 / 1000,
-    "s3.DELETE": 0.0,
-    "athena.query": 0.0,
-    "athena.tb_scanned": 5.0,
-    "athena.min_mb_per_query": 10.0,
-    "dynamodb.read_units": 0.125 / 1_000_000,
-    "dynamodb.write_units": 0.625 / 1_000_000,
-}
 
 
 @dataclass(frozen=True)
@@ -121,97 +86,20 @@ _SEED = {
 PLAN_AFTER_IMPLIED = {"s3.LIST": PLAN.after_list_usd / PLAN.after_list}
 
 
-@dataclass(frozen=True)
-class PriceTable:
-    """A named price table; ``prices`` holds every key of ``runtime_guard.policy.PRICE_KEYS``."""
-
-    name: str
-    prices: Mapping[str, float]
-    note: str = ""
-    overrides: frozenset[str] = field(default_factory=frozenset)
-
-    @classmethod
-    def with_defaults(cls, name: str, prices: Mapping[str, float], note: str = "") -> "PriceTable":
-        """``prices`` on top of the list prices (kinds not named keep their list price)."""
-        checked = parse_prices(None, dict(prices), where=name)
-        return cls(name, {**_LIST, **checked}, note, frozenset(checked))
-
-    def cost(self, counts: Mapping[str, float], athena_scans: Sequence[float] = ()) -> dict[str, float]:
-        """USD per priced kind for ``counts`` (``athena_scans``: each query's bytes, if known).
-
-        Athena bills each query at least ``athena.min_mb_per_query`` MB, rounded up to the MB;
-        queries whose scan was never reported are billed the minimum.
-        """
-        p = self.prices
-        usd: dict[str, float] = {}
-        for kind in ("s3.GET", "s3.HEAD", "s3.PUT", "s3.LIST", "s3.DELETE", "athena.query",
-                     "dynamodb.read_units", "dynamodb.write_units"):
-            usd[kind] = counts.get(kind, 0) * p.get(kind, 0.0)
-        usd["athena.tb_scanned"] = billed_athena_bytes(counts, athena_scans, p.get("athena.min_mb_per_query", 0.0)) / TB * p.get("athena.tb_scanned", 0.0)
-        return usd
-
-    def describe(self) -> str:
-        """One line: the table's name and where it came from."""
-        return f"{self.name} ({self.note})" if self.note else self.name
-
-
-def billed_athena_bytes(counts: Mapping[str, float], scans: Sequence[float], min_mb: float) -> float:
-    """Bytes Athena bills: each query's scan rounded up to the MB, at least ``min_mb`` MB."""
-    minimum = min_mb * MB
-    queries = counts.get("athena.query", 0)
-    if scans:
-        billed = sum(max(math.ceil(b / MB) * MB, minimum) for b in scans)
-        missing = max(0.0, queries - len(scans))
-    else:  # only a total is known
-        billed = math.ceil(counts.get("athena.bytes_scanned", 0) / MB) * MB
-        billed = max(billed, queries * minimum)
-        missing = 0.0
-    return billed + missing * minimum
-
-
-LIST_PRICES = PriceTable(
-    "list", dict(_LIST), "current us-east-1 list prices: S3 Standard, Athena $5/TB (10 MB minimum), DynamoDB on-demand"
-)
 SEED_PRICES = PriceTable(
     "seed",
     dict(_SEED),
     "implied by the plan: $18.41/43M GET, $13.70/2.5M LIST (PUT as LIST, HEAD as GET), "
     "$0.50/100 Athena queries, $0.25/1M DynamoDB units",
+    date="the plan's figures",
 )
 
+_NAMED: Mapping[str, PriceTable] = {"seed": SEED_PRICES}
 
-def load_prices(spec: str | os.PathLike[str] | None) -> PriceTable:
+
+def load_prices(spec: "str | os.PathLike[str] | None") -> PriceTable:
     """``list`` (default), ``seed``, or a TOML file (a pyproject.toml or a bare price table).
 
     Raises ``PolicyError`` (one line naming the file and the key) for a bad table or file.
     """
-    if spec is None or str(spec) == "list":
-        return LIST_PRICES
-    if str(spec) == "seed":
-        return SEED_PRICES
-    path = Path(spec)
-    try:
-        with open(path, "rb") as handle:
-            document: dict[str, Any] = tomllib.load(handle)
-    except FileNotFoundError:
-        raise PolicyError(path, "file", "no such price table (expected list, seed or a TOML file)") from None
-    except OSError as exc:
-        raise PolicyError(path, "file", f"cannot read the price table ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(path, "toml", f"not valid TOML ({exc})") from None
-    tool = document.get("tool")
-    costguard = tool.get("costguard") if isinstance(tool, dict) else None
-    if isinstance(costguard, dict) and "prices" in costguard:
-        table, where = costguard["prices"], "tool.costguard.prices"
-    elif "prices" in document:
-        table, where = document["prices"], "prices"
-    elif path.name == "pyproject.toml" or isinstance(tool, dict):
-        raise PolicyError(path, "tool.costguard.prices", "no [tool.costguard.prices] table in this file")
-    else:
-        table, where = document, "prices"
-    checked = parse_prices(path, table, where=where)
-    if not checked:
-        raise PolicyError(path, where, "the price table is empty")
-    return PriceTable(
-        str(path), {**_LIST, **checked}, f"{where} from {path}; other kinds at list prices", frozenset(checked)
-    )
+    return _load_prices(spec, _NAMED)

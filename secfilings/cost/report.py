@@ -14,7 +14,14 @@ JSON shape (stable)::
      "after": {... same ...},
      "saving": {"usd_per_day", "usd_per_month", "usd_per_year", "percent"},
      "plan": {"before_usd_per_day": 32.11, "before_delta_percent": d,
-              "after_usd_per_day": 3.40, "after_delta_usd_per_day": d, "after_differences": [...]}}
+              "after_usd_per_day": 3.40, "after_delta_usd_per_day": d, "after_differences": [...]},
+     "calibrated": {"what", "rates_solved": {...}, "prices_from_plan": bool, "before_delta_percent": d, ...},
+     "measured": {"what", "before_per_run": {part: {kind: n}}, "after_per_run": {...},
+                  "after_to_before_per_part": {part: {kind: ratio | null}}, "after_usd_per_day", "saving_percent"}}
+
+``calibrated`` holds what is fitted to the plan (the solved traffic, the seed prices, and so the
+before column's agreement with the plan, true by construction); ``measured`` holds what the
+counted runs found. ``plan.before_delta_percent`` is the same calibrated figure.
 """
 
 from __future__ import annotations
@@ -130,9 +137,51 @@ def build_report(
             "after_implied_list_price": PLAN_AFTER_IMPLIED["s3.LIST"],
         },
     }
+    report["calibrated"] = _calibrated(report, before, rates, table, solved)
+    report["measured"] = _measured(report, before, after)
     if checks:
         report["checks"] = dict(checks)
     return report
+
+
+def _calibrated(report: Mapping[str, Any], before: Mapping[str, PartCounts], rates: Mapping[str, float],
+                table: PriceTable, solved: tuple[str, ...]) -> dict[str, Any]:
+    """What was fitted to the plan: inputs of the report, never findings."""
+    plan = report["plan"]
+    return {
+        "what": "inputs fitted to the plan's figures; they agree with the plan by construction",
+        "rates_solved": {name: rates[name] for name in solved},
+        "rates_solved_from": "the plan's before counts (43M GET and 2.5M LIST a day)" if solved else None,
+        "prices": table.name,
+        "prices_from_plan": table.name == "seed",
+        "before_usd_per_day": report["before"]["usd_per_day"],
+        "plan_before_usd_per_day": plan["before_usd_per_day"],
+        "before_delta_percent": plan["before_delta_percent"],
+    }
+
+
+def _per_run(parts: Mapping[str, PartCounts]) -> dict[str, dict[str, float]]:
+    return {name: {kind: part.counts.get(kind, 0.0) for kind in COUNTED_KINDS if part.counts.get(kind, 0.0)}
+            for name, part in parts.items()}
+
+
+def _measured(report: Mapping[str, Any], before: Mapping[str, PartCounts], after: Mapping[str, PartCounts]) -> dict[str, Any]:
+    """What the counted runs found: per-part counts of one run each way, their ratios, the after column."""
+    b, a = _per_run(before), _per_run(after)
+    ratios: dict[str, dict[str, float | None]] = {}
+    for name in b:
+        kinds = sorted(set(b[name]) | set(a.get(name, {})))
+        ratios[name] = {
+            kind: (a.get(name, {}).get(kind, 0.0) / b[name][kind]) if b[name].get(kind) else None for kind in kinds
+        }
+    return {
+        "what": "counted requests of the same workload run both ways; the after column is these counts at the calibrated rates",
+        "before_per_run": b,
+        "after_per_run": a,
+        "after_to_before_per_part": ratios,
+        "after_usd_per_day": report["after"]["usd_per_day"],
+        "saving_percent": report["saving"]["percent"],
+    }
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -174,7 +223,7 @@ def render_text(report: Mapping[str, Any]) -> str:
     lines = [
         "secfilings cost report: the same workload before and after the ban, counted request by request",
         f"prices: {report['prices']} ({report['prices_note']})",
-        "traffic (workload runs a day"
+        "traffic (calibrated: workload runs a day"
         + (f"; {', '.join(report['rates_solved'])} solved so the before run makes the plan's 43M GET and 2.5M LIST a day" if report["rates_solved"] else "")
         + "):",
     ]
@@ -204,6 +253,7 @@ def render_text(report: Mapping[str, Any]) -> str:
     lines.append(
         f"saving: {_usd(s['usd_per_day'])}/day, {_usd(s['usd_per_month'])}/month, {_usd(s['usd_per_year'])}/year ({s['percent']:.1f}%)"
     )
+    lines.extend(_measured_text(report))
     lines.extend(_plan_text(report))
     checks = report.get("checks") or {}
     if checks:
@@ -217,11 +267,20 @@ def render_text(report: Mapping[str, Any]) -> str:
 def _plan_text(report: Mapping[str, Any]) -> list[str]:
     plan = report["plan"]
     b, a = report["before"], report["after"]
+    calibrated = report.get("calibrated") or {}
+    inputs = []
+    if calibrated.get("rates_solved"):
+        inputs.append(f"the traffic ({', '.join(calibrated['rates_solved'])}) is solved from the plan's before counts")
+    if calibrated.get("prices_from_plan"):
+        inputs.append("the seed prices are the plan's dollars divided by its counts")
     out = [
         "",
-        f"against the plan: before {_usd(b['usd_per_day'])}/day vs the plan's {_usd(plan['before_usd_per_day'])}/day "
-        f"({plan['before_delta_percent']:+.1f}%)"
+        "calibrated, not a finding: " + ("; ".join(inputs) if inputs else "nothing is solved from the plan in this run")
+        + ", so the before column matches the plan by construction:",
+        f"  before {_usd(b['usd_per_day'])}/day vs the plan's {_usd(plan['before_usd_per_day'])}/day "
+        f"({plan['before_delta_percent']:+.1f}%, calibrated)"
         + ("" if report["prices"] == "seed" else " -- the plan priced at its own (seed) prices; run --prices seed to compare like for like"),
+        "the after column (measured counts at the calibrated traffic) against the plan's after column:",
         f"  after {_usd(a['usd_per_day'])}/day vs the plan's ~{_usd(plan['after_usd_per_day'])}/day "
         f"({plan['after_delta_usd_per_day']:+,.2f} $/day); where they differ:",
     ]
@@ -238,6 +297,23 @@ def _plan_text(report: Mapping[str, Any]) -> list[str]:
         f"its before column at ${PLAN.before_list_usd / PLAN.before_list * 1e6:.2f}/M; DynamoDB is counted here "
         "in capacity units, the plan counts requests"
     )
+    return out
+
+
+def _measured_text(report: Mapping[str, Any]) -> list[str]:
+    measured = report.get("measured")
+    if not measured:
+        return []
+    out = ["", "measured (one counted run each way, per part; after/before):"]
+    for name, ratios in measured["after_to_before_per_part"].items():
+        cells = []
+        for kind, ratio in ratios.items():
+            before = measured["before_per_run"].get(name, {}).get(kind, 0.0)
+            after = measured["after_per_run"].get(name, {}).get(kind, 0.0)
+            if kind.endswith("bytes_scanned"):
+                continue
+            cells.append(f"{kind} {_n(before)} -> {_n(after)}" + (f" ({ratio:.2f}x)" if ratio is not None else " (new)"))
+        out.append(f"  {name:<17} " + ("; ".join(cells) if cells else "no requests"))
     return out
 
 

@@ -77,6 +77,7 @@ class PathRun:
     sync_requests: int = 0
     batch_size: int = 0
     answers: dict[str, Any] = field(default_factory=dict)
+    sync_answer: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     def gets_from(self, prefixes: tuple[str, ...] = GUARDED) -> float:
         return self.whole.from_callers(prefixes, "s3.GET")
@@ -184,11 +185,13 @@ def _run(path: str, root: Path, docs: list[BundleDocument], copies: int) -> Path
             if before:
                 from secfilings.scripts.legacy_direct_reads import legacy_sync
 
-                legacy_sync(platform.store, settings.window_days)
+                activity = legacy_sync(platform.store, settings.window_days)
+                run.sync_answer = {cik: (a["buys"], a["sells"], a["filings"]) for cik, a in activity.items() if a["filings"]}
             else:
                 from secfilings.workers.sec_smart_money_sync.worker import run_sync
 
                 report = run_sync(platform)
+                run.sync_answer = {i["issuer_cik"]: (i["buys"], i["sells"], i["filings"]) for i in report.issuers if i["filings"]}
                 run.sync_filings = report.filings_fetched
                 run.sync_requests = report.fetch_requests
         run.parts["worker_runs"] = _parts(meter)
@@ -249,6 +252,7 @@ def measure(
         solved = ("api_reads", "partition_checks")
     checks = {
         "same answers before and after (api reads)": _same_answers(before, after),
+        "same answers before and after (sync: buys, sells, filings per issuer)": bool(before.sync_answer) and before.sync_answer == after.sync_answer,
         "after: S3 GET from services and workers": after.gets_from(),
         "before: S3 GET from the legacy module": before.gets_from(("secfilings.scripts.legacy_direct_reads",)),
         "after: sync fetched": f"{after.sync_filings} filings in {after.sync_requests} batch requests "

@@ -163,13 +163,37 @@ def test_the_text_names_the_table_and_the_plan_gap() -> None:
     assert "TOTAL per month (30d)" in text
 
 
-def test_the_chart_is_valid_svg_with_one_bar_per_service_and_path(tmp_path: Path) -> None:
+def test_calibrated_and_measured_are_apart_in_json_and_text() -> None:
+    report = json.loads(json.dumps(_report()))
+    calibrated, measured = report["calibrated"], report["measured"]
+    assert set(calibrated["rates_solved"]) == {"api_reads", "partition_checks"} and calibrated["prices_from_plan"] is True
+    assert calibrated["before_delta_percent"] == report["plan"]["before_delta_percent"]
+    assert measured["before_per_run"]["worker_runs"] == {"s3.GET": 10, "s3.LIST": 2, "s3.PUT": 30}
+    assert measured["after_to_before_per_part"]["worker_runs"]["s3.PUT"] == 1.0
+    assert measured["after_to_before_per_part"]["worker_runs"]["s3.GET"] == 0.0
+    assert measured["after_to_before_per_part"]["api_reads"]["dynamodb.read_units"] is None  # new in the after run
+    assert measured["after_usd_per_day"] == report["after"]["usd_per_day"]
+    text = render_text(_report())
+    calibrated_at = text.index("calibrated, not a finding: the traffic (api_reads, partition_checks) is solved")
+    assert "the seed prices are the plan's dollars divided by its counts" in text
+    assert text.index("measured (one counted run each way") < calibrated_at
+    assert "(+0.0%, calibrated)" in text and "against the plan:" not in text
+    assert "  worker_runs       " in text and "s3.PUT 30 -> 30 (1.00x)" in text
+    assert "nothing is solved from the plan" in render_text(build_report(_parts(), _parts(), {"api_reads": 1, "worker_runs": 1, "partition_checks": 1}, LIST_PRICES))
+
+
+def test_the_chart_is_valid_svg_with_get_and_list_apart_and_the_saving(tmp_path: Path) -> None:
     report = _report()
     root = ET.fromstring(render_svg(report))
     bars = [e for e in root.iter("{http://www.w3.org/2000/svg}rect") if e.get("data-service")]
     assert sorted((e.get("data-service"), e.get("class")) for e in bars) == sorted(
-        (s, c) for s in ("s3", "athena", "dynamodb", "total") for c in ("before", "after")
+        (s, c) for s in ("s3 GET", "s3 LIST", "s3 PUT", "athena", "dynamodb", "total") for c in ("before", "after")
     )
+    get_before = next(e for e in bars if e.get("data-service") == "s3 GET" and e.get("class") == "before")
+    get_after = next(e for e in bars if e.get("data-service") == "s3 GET" and e.get("class") == "after")
+    assert float(get_before.get("height")) > 0 == float(get_after.get("height"))  # the after run makes no GET
+    saving = next(e for e in root.iter("{http://www.w3.org/2000/svg}text") if e.get("class") == "saving")
+    assert saving.text == f"saving ${report['saving']['usd_per_day']:,.2f}/day ({report['saving']['percent']:.1f}%)"
     total_before = next(e for e in bars if e.get("data-service") == "total" and e.get("class") == "before")
     total_after = next(e for e in bars if e.get("data-service") == "total" and e.get("class") == "after")
     assert float(total_before.get("height")) > float(total_after.get("height"))
