@@ -48,8 +48,12 @@ def content_digest(data: bytes) -> str:
 
 
 def policy_key(policy: Policy) -> str:
-    """A hash of what the findings depend on in the policy (the bans, in order)."""
-    return hashlib.blake2b(repr(policy.bans).encode("utf-8"), digest_size=8).hexdigest()
+    """A hash of what the findings depend on: the bans and operation bans in order, the roots,
+    and the costguard version (its rules)."""
+    from . import __version__
+
+    basis = repr((policy.bans, policy.operations, policy.roots, __version__))
+    return hashlib.blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
 
 
 class CheckCache:

@@ -14,14 +14,12 @@ findings, 2 a policy or usage error (one line on stderr).
 from __future__ import annotations
 
 import argparse
-import ast
 import io
 import os
 import re
 import subprocess
 import sys
 import tokenize
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -31,6 +29,7 @@ from runtime_guard.policy import Policy, PolicyError, load_policy, load_policy_f
 from . import __version__
 from .cache import CheckCache, content_digest, policy_key
 from .output import FORMATS, Report, render
+from .stages import new_counts, staged_findings
 
 __all__ = ["CheckError", "Selection", "check_file", "discover", "main", "run"]
 
@@ -134,38 +133,17 @@ class Counts:
 
 
 def file_findings(filename: str, lines: Sequence[str], policy: Policy, counts: Counts | None = None) -> list[tuple[int, int, str]]:
-    """(line, 0-based column, "CODE message") of the file's violations: the plugin's stages."""
-    counts = counts if counts is not None else Counts()
-    counts.files += 1
-    if not policy.bans:
-        return []
-    importer = module_name_for_path(filename)
-    is_package = os.path.basename(filename).partition(".")[0] == "__init__"
-    bans = policy.bans_guarding(importer)
-    if not bans:
-        return []
-    counts.within += 1
-    text = "".join(lines)
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    leaves = frozenset(ban.leaf for ban in bans if ban.leaf in text)
-    if not leaves:
-        return []
-    counts.mentions += 1
-    try:
-        tree = ast.parse("".join(lines))
-    except (SyntaxError, ValueError):
-        return []  # flake8 reports E999 and runs no plugin on it: neither do we
-    from .rules import find_violations, scan_candidates  # loads the exact stage only when needed
-
-    candidates = scan_candidates(tree, leaves)
-    if not candidates:
-        return []
-    counts.candidates += 1
-    bans = tuple(ban for ban in bans if ban.leaf in leaves)
-    violations, _ = find_violations(tree, lines, importer, is_package, bans, candidates)
-    counts.exact += 1
-    return [(v.line, v.col, v.message(importer)) for v in violations]
+    """(line, 0-based column, "CODE message") of the file's violations: the plugin's own stages
+    (``flake8_costguard.stages``), the file parsed only if a stage needs it."""
+    stage = new_counts()
+    found = staged_findings(filename, lines, policy, stage)
+    if counts is not None:
+        counts.files += stage["files"]
+        counts.within += stage["within"]
+        counts.mentions += stage["mentions"]
+        counts.candidates += stage["candidates"]
+        counts.exact += stage["exact"]
+    return found
 
 
 def file_findings_or_error(filename: str, lines: Sequence[str], policy: Policy, counts: Counts | None = None) -> list[tuple[int, int, str]]:
@@ -372,8 +350,8 @@ class _Files:
 
 
 def _rule_findings(files: _Files, path: str, policy: Policy, counts: Counts) -> list[tuple[int, int, str]]:
-    module = module_name_for_path(path)
-    if not policy.bans_guarding(module):
+    module = module_name_for_path(path, policy.roots)
+    if not policy.bans_guarding(module) and not any(ban.guards(module) for ban in policy.operations):
         counts.files += 1
         return []  # stage 1: decided from the path alone, nothing read
     entry = files.entry(path, module)

@@ -24,29 +24,16 @@ import argparse
 import ast
 import os
 import sys
-import unicodedata
 from typing import Any, ClassVar, Iterator, NoReturn, Sequence
 
 from flake8.exceptions import ExecutionError
 
-from runtime_guard.policy import (
-    Ban,
-    Policy,
-    PolicyError,
-    find_policy_file,
-    load_policy,
-    load_policy_for,
-    module_name_for_path,
-    policy_warnings,
-)
+from runtime_guard.policy import Policy, PolicyError, find_policy_file, load_policy, load_policy_for, policy_warnings
 
 from . import __version__
-from .importers import SPELLED_NAMES
-from .operations import operation_findings
+from .stages import STAGES, module_of_file, staged_findings
 
-__all__ = ["CostguardChecker", "InvalidPolicy", "module_of_file"]
-
-STAGES = ("files", "within", "mentions", "candidates", "exact", "libcst")
+__all__ = ["CostguardChecker", "InvalidPolicy", "module_of_file", "STAGES"]
 
 
 class InvalidPolicy(ExecutionError):
@@ -67,12 +54,6 @@ def stop_on_policy_error(error: PolicyError) -> NoReturn:
     sys.stderr.write(f"costguard: invalid policy: {error}\n")
     sys.stderr.flush()
     raise SystemExit(POLICY_ERROR_STATUS)
-
-
-def module_of_file(filename: str, roots: tuple[str, ...] | None = None) -> tuple[str, bool]:
-    """(dotted module name, is a package ``__init__``) of a source file path (the policy's rule)."""
-    stem = os.path.basename(filename).partition(".")[0]
-    return module_name_for_path(filename, roots), stem == "__init__"
 
 
 _strict_checked: dict[int, tuple[Policy, PolicyError | None]] = {}
@@ -184,53 +165,19 @@ class CostguardChecker:
         return policy
 
     def findings(self, *, use_libcst: bool = True) -> list[tuple[int, int, str]]:
-        """(line, column, message) of every violation; raises on internal errors (tests use it)."""
-        counts = self.stage_counts
-        counts["files"] += 1
-        policy = self._policy()
-        if policy is None or not policy.bans:
-            return []
-        importer, is_package = module_of_file(self.filename, policy.roots)
-        self.importer = importer
-        bans: tuple[Ban, ...] = policy.bans_guarding(importer)
-        if not bans:
-            return []
-        counts["within"] += 1
-        text = "".join(self.lines)
-        if not text.isascii():  # Python reads identifiers NFKC-normalized: so must the mention test
-            text = unicodedata.normalize("NFKC", text)
-        every_leaf = frozenset(ban.leaf for ban in bans)
-        leaves = frozenset(leaf for leaf in every_leaf if leaf in text)
-        if leaves != every_leaf and any(name in text for name in SPELLED_NAMES):
-            # A dynamic import may build the name from pieces ("s3_direct" + "_read", a
-            # "\x5f" escape): every banned leaf stays possible; the ast stage evaluates them.
-            leaves = every_leaf
-        if not leaves:
-            return []
-        counts["mentions"] += 1
-        from .rules import find_violations, scan_candidates  # loaded by the first file that gets here
+        """(line, column, message) of every violation; raises on internal errors (tests use it).
 
-        candidates = scan_candidates(self.tree, leaves)
-        if not candidates:
-            return []
-        counts["candidates"] += 1
-        bans = tuple(ban for ban in bans if ban.leaf in leaves)
-        violations, used_libcst = find_violations(
-            self.tree, self.lines, importer, is_package, bans, candidates, use_libcst=use_libcst
-        )
-        counts["exact"] += 1
-        counts["libcst"] += int(used_libcst)
-        return [(v.line, v.col, v.message(importer)) for v in violations]
+        The stages are ``flake8_costguard.stages``, shared with ``costguard check``.
+        """
+        policy = self._policy()
+        if policy is not None:
+            self.importer = module_of_file(self.filename, policy.roots)[0]
+        return staged_findings(self.filename, self.lines, policy, self.stage_counts, self.tree, use_libcst=use_libcst)
 
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
         """flake8's entry: never raises; a problem becomes one CG100 finding on line 1."""
         try:
             results = self.findings()
-            # CG201/CG202, banned AWS operations: flake8_costguard.operations
-            policy = self._policy()
-            if policy is not None and policy.operations:
-                importer = module_of_file(self.filename, policy.roots)[0]
-                results += operation_findings(self.tree, importer, self.lines, policy)
         except PolicyError as exc:
             yield 1, 0, f"CG100 invalid costguard policy: {exc}", type(self)
             return

@@ -26,7 +26,7 @@ import ast
 import functools
 import sys
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from runtime_guard.policy import OperationBan, Policy, PolicyError
 
@@ -452,8 +452,13 @@ def _module_statements(tree: ast.Module) -> Iterator[ast.stmt]:
 _warned: set[str] = set()
 
 
-def operation_findings(tree: ast.AST, importer: str, lines: Iterable[str], policy: Policy | None) -> list[tuple[int, int, str]]:
-    """(line, column, message) of CG201/CG202 findings; ``PolicyError`` for unknown operations."""
+def operation_findings(
+    tree: "ast.AST | Callable[[], ast.AST | None]", importer: str, lines: Iterable[str], policy: Policy | None
+) -> list[tuple[int, int, str]]:
+    """(line, column, message) of CG201/CG202 findings; ``PolicyError`` for unknown operations.
+
+    ``tree`` may be a function that parses on demand (``costguard check``): it is called only
+    once the cheap tests pass."""
     if policy is None or not policy.operations or not importer:
         return []
     bans = tuple(ban for ban in policy.operations if ban.guards(importer))
@@ -468,6 +473,8 @@ def operation_findings(tree: ast.AST, importer: str, lines: Iterable[str], polic
                 _warned.add(warning)
                 sys.stderr.write(f"costguard: warning: {warning}\n")
         _checked[id(policy)] = True
+    if callable(tree):
+        tree = tree()
     if not isinstance(tree, ast.Module):
         return []
     analysis = _Analysis(bans)

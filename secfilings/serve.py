@@ -33,7 +33,6 @@ import pkgutil
 import socket
 import sys
 from contextlib import asynccontextmanager
-from importlib import resources
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Mapping, TextIO
 
 from secfilings.errors import ConfigError, NotFound, SecfilingsError, one_line
@@ -386,15 +385,12 @@ def serve_address(
 
 
 def _install_guard() -> Any:
-    """The runtime guard, on for this process: the policy near the working directory, else the
-    copy bundled with the package."""
+    """The runtime guard, on for this process: the policy near the working directory, the
+    program's location, else the one the installed distribution ships (``costguard.policy``)."""
     import runtime_guard
     from runtime_guard.config import resolve_policy
 
-    policy = resolve_policy()
-    if policy is None:
-        policy = resolve_policy(str(resources.files("secfilings").joinpath("guard_policy.toml")))
-    return runtime_guard.install(policy)
+    return runtime_guard.install(resolve_policy())
 
 
 def _import_served_modules() -> None:

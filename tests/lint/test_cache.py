@@ -91,7 +91,7 @@ def test_a_file_whose_module_name_changed_is_read_again(tree: Path, monkeypatch:
     cache = tree / ".cache"
     run(["shop"], cache_dir=cache)
     real = check.module_name_for_path
-    monkeypatch.setattr(check, "module_name_for_path", lambda path: real(path).replace("shop.jobs.b", "shop.jobs.renamed"))
+    monkeypatch.setattr(check, "module_name_for_path", lambda path, *roots: real(path, *roots).replace("shop.jobs.b", "shop.jobs.renamed"))
     outcome = run(["shop"], cache_dir=cache)
     assert outcome.cache is not None and outcome.cache.misses == 1
     assert "shop/jobs/b.py:1:8: CG101" in lines(outcome)

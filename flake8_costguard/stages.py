@@ -1,0 +1,124 @@
+"""The staged check of one file, shared by the flake8 plugin and ``costguard check``.
+
+Imports neither flake8 nor libcst: the rules load at stage 3, libcst only where the exact stage
+needs it. Stages, cheapest first:
+
+1. ``within``: the file's module is not guarded by any ban -> done.
+2. ``mentions``: the raw text spells no banned leaf name (and no dynamic importer that could
+   build one from pieces) -> done.
+3. ``candidates``: the ast has no import, call or attribute that could name a banned module -> done.
+4. ``exact``: the candidates are resolved (libcst where it adds something) and reported.
+
+CG201/CG202 (banned AWS operations) run beside them on the same ast when the policy has
+``[[tool.costguard.operation]]`` tables.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import unicodedata
+from typing import Callable, MutableMapping, Sequence
+
+from runtime_guard.policy import Ban, Policy, module_name_for_path
+
+from .importers import SPELLED_NAMES
+
+__all__ = ["STAGES", "new_counts", "module_of_file", "staged_findings"]
+
+STAGES = ("files", "within", "mentions", "candidates", "exact", "libcst")
+
+Finding = tuple[int, int, str]  # line, 0-based column, "CODE message"
+
+
+def new_counts() -> dict[str, int]:
+    return dict.fromkeys(STAGES, 0)
+
+
+def module_of_file(filename: str, roots: tuple[str, ...] | None = None) -> tuple[str, bool]:
+    """(dotted module name, is a package ``__init__``) of a source file path (the policy's rule)."""
+    stem = os.path.basename(filename).partition(".")[0]
+    return module_name_for_path(filename, roots), stem == "__init__"
+
+
+def _parse(lines: Sequence[str]) -> ast.AST | None:
+    try:
+        return ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        return None  # flake8 reports E999 and runs no plugin on it: neither does costguard check
+
+
+def import_findings(
+    filename: str,
+    lines: Sequence[str],
+    policy: Policy,
+    counts: MutableMapping[str, int],
+    tree: ast.AST | Callable[[], ast.AST | None],
+    *,
+    use_libcst: bool = True,
+) -> list[Finding]:
+    """CG101-CG103 findings of one file (``tree`` may be a function that parses on demand)."""
+    if not policy.bans:
+        return []
+    importer, is_package = module_of_file(filename, policy.roots)
+    bans: tuple[Ban, ...] = policy.bans_guarding(importer)
+    if not bans:
+        return []
+    counts["within"] += 1
+    text = "".join(lines)
+    if not text.isascii():  # Python reads identifiers NFKC-normalized: so must the mention test
+        text = unicodedata.normalize("NFKC", text)
+    every_leaf = frozenset(ban.leaf for ban in bans)
+    leaves = frozenset(leaf for leaf in every_leaf if leaf in text)
+    if leaves != every_leaf and any(name in text for name in SPELLED_NAMES):
+        # A dynamic import may build the name from pieces ("s3_direct" + "_read", a "\x5f"
+        # escape): every banned leaf stays possible; the ast stage evaluates them.
+        leaves = every_leaf
+    if not leaves:
+        return []
+    counts["mentions"] += 1
+    parsed = tree() if callable(tree) else tree
+    if parsed is None:
+        return []
+    from .rules import find_violations, scan_candidates  # loaded by the first file that gets here
+
+    candidates = scan_candidates(parsed, leaves)
+    if not candidates:
+        return []
+    counts["candidates"] += 1
+    bans = tuple(ban for ban in bans if ban.leaf in leaves)
+    violations, used_libcst = find_violations(parsed, lines, importer, is_package, bans, candidates, use_libcst=use_libcst)
+    counts["exact"] += 1
+    counts["libcst"] += int(used_libcst)
+    return [(v.line, v.col, v.message(importer)) for v in violations]
+
+
+def staged_findings(
+    filename: str,
+    lines: Sequence[str],
+    policy: Policy | None,
+    counts: MutableMapping[str, int],
+    tree: ast.AST | None = None,
+    *,
+    use_libcst: bool = True,
+    operations: bool = True,
+) -> list[Finding]:
+    """Every finding of one file: CG101-CG103, then CG201/CG202. ``tree`` is flake8's ast when
+    there is one; otherwise the file is parsed only if a stage needs it (once)."""
+    counts["files"] += 1
+    if policy is None:
+        return []
+    parsed: list[ast.AST | None] = [tree] if tree is not None else []
+
+    def get_tree() -> ast.AST | None:
+        if not parsed:
+            parsed.append(_parse(lines))
+        return parsed[0]
+
+    results = import_findings(filename, lines, policy, counts, get_tree, use_libcst=use_libcst)
+    if operations and policy.operations:
+        from .operations import operation_findings
+
+        importer = module_of_file(filename, policy.roots)[0]
+        results += operation_findings(get_tree, importer, lines, policy)
+    return results
