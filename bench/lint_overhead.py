@@ -308,6 +308,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-flake8", action="store_true", help="only the in-process plugin timings")
+    parser.add_argument("--jobs", default="1,auto", help="flake8 job modes of the corpus runs (default: 1,auto)")
     parser.add_argument("--startup-runs", type=int, default=15, help="runs of the start-up section (at least 15)")
     parser.add_argument("--only-startup", action="store_true", help="only the start-up section")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up section (it builds two venvs with pip)")
@@ -346,7 +347,7 @@ def main() -> None:
         for policy in ("typical", "worst"):
             out = subprocess.run(flake8_command(policy, "1", policies, True), capture_output=True, text=True, check=False)
             print(f"stages ({policy}): {out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-500:]}")
-        job_modes = ["1", "auto"]
+        job_modes = options.jobs.split(",")
         timings: dict[tuple[str, str], list[float]] = {(v, j): [] for v in VARIANTS for j in job_modes}
         for run in range(options.runs):
             for jobs in job_modes:
