@@ -11,16 +11,33 @@ runs, with ``-j1`` and with flake8's default job count):
 
 flake8 runs every *installed* plugin whatever ``--select`` says, so each variant runs flake8
 through a small driver (this file with ``--driver``) that keeps only the variant's plugins in
-the list flake8's plugin finder returns; nothing in costguard knows about it.
+the list flake8's plugin finder returns; nothing in costguard knows about it. Each variant is a
+fresh process, so the plugin's import time is in its figures; it is also printed on its own.
 
-    python bench/lint_overhead.py [--runs 5]
+Start-up (issue 9, item 4): what installing costguard adds to one flake8 run on one file. Two
+virtual environments are built in a temporary folder (``pip``; no system site-packages, which
+would see this checkout): ``bare`` with flake8 alone, ``installed`` with flake8 and costguard (a
+wheel of this checkout, with its dependencies), same flake8 version. Entry points are loaded for
+every installed plugin, so a venv without costguard is the honest baseline (``--disable`` or the
+driver's filter would still pay for the installed distribution). Commands, each a fresh process
+on one guarded file that imports nothing banned and never spells a banned leaf name, interleaved
+in rotating order, median of ``--startup-runs`` (at least 15):
+
+  bare E          bare venv, ``flake8 --select E``           (the baseline)
+  installed E     installed venv, ``--select E``             target: at most 10 ms slower
+  installed CG    installed venv, ``--select CG``            target: at most 30 ms slower
+  installed CG!   installed venv, ``--select CG`` on a file with a finding (loads libcst: for scale)
+
+    python bench/lint_overhead.py [--runs 5] [--startup-runs 15] [--only-startup | --no-startup]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -157,10 +174,144 @@ def plugin_times(files: list[str], policies: dict[str, Path], runs: int) -> dict
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+# ---------------------------------------------------------------------------------------------
+# Start-up: one file, flake8 with and without costguard installed
+# ---------------------------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+STARTUP_POLICY = """\
+[[tool.costguard.ban]]
+module = "app.storage.s3_direct_read"
+within = ["app.services"]
+reason = "each call is a billed S3 GET"
+"""
+#: A real module (the standard library's JSON decoder) placed as guarded code: it imports
+#: nothing banned and spells neither the banned leaf nor a dynamic importer's name.
+STARTUP_SOURCE = STDLIB / "json" / "decoder.py"
+
+
+def _pip(venv: Path, *args: str) -> None:
+    done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: pip install {' '.join(args)} into {venv} failed:\n{done.stderr[-2000:]}")
+
+
+def build_startup_venvs(folder: Path) -> dict[str, Path]:
+    """``bare`` (flake8 alone) and ``installed`` (flake8 + this checkout), same flake8 and libcst."""
+    flake8 = f"flake8=={importlib.metadata.version('flake8')}"
+    libcst = f"libcst=={importlib.metadata.version('libcst')}"
+    venvs = {}
+    for name in ("bare", "installed"):
+        venv = folder / name
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        venvs[name] = venv
+    _pip(venvs["bare"], flake8)
+    _pip(venvs["installed"], flake8, libcst, str(REPO))
+    for name, venv in venvs.items():
+        has = subprocess.run([str(venv / "bin" / "python"), "-c", "import importlib.util as u; print(bool(u.find_spec('flake8_costguard')))"],
+                             capture_output=True, text=True, check=True, cwd=folder).stdout.strip()
+        assert has == ("True" if name == "installed" else "False"), (name, has)
+    return venvs
+
+
+def build_startup_project(folder: Path) -> tuple[Path, str, str]:
+    """A project with a policy; (root, clean guarded file, guarded file with a finding)."""
+    root = folder / "project"
+    for package in ("app", "app/services", "app/storage"):
+        (root / package).mkdir(parents=True)
+        (root / package / "__init__.py").write_text("", encoding="utf-8")
+    (root / "pyproject.toml").write_text(STARTUP_POLICY, encoding="utf-8")
+    source = STARTUP_SOURCE.read_text(encoding="utf-8")
+    from flake8_costguard.importers import SPELLED_NAMES
+
+    assert "s3_direct_read" not in source and not any(name in source for name in SPELLED_NAMES)
+    (root / "app" / "services" / "decoder.py").write_text(source, encoding="utf-8")
+    (root / "app" / "services" / "orders.py").write_text("import app.storage.s3_direct_read\n", encoding="utf-8")
+    return root, "app/services/decoder.py", "app/services/orders.py"
+
+
+def startup_times(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        venvs = build_startup_venvs(folder)
+        root, clean, violating = build_startup_project(folder)
+        print(f"\nstart-up: venvs built in {time.perf_counter() - started:.0f} s "
+              f"(flake8 {importlib.metadata.version('flake8')}, one file: {STARTUP_SOURCE.name}, "
+              f"{len(STARTUP_SOURCE.read_text(encoding='utf-8').splitlines())} lines, as guarded code)")
+        commands = {
+            "bare E": (venvs["bare"], "E", clean, None),  # the stdlib file has its own E findings
+            "installed E": (venvs["installed"], "E", clean, None),
+            "installed CG": (venvs["installed"], "CG", clean, 0),
+            "installed CG!": (venvs["installed"], "CG", violating, 1),
+        }
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
+        names = list(commands)
+        load = os.getloadavg()
+        for _ in range(2):  # warm the page cache and the .pyc files first
+            for venv, select, path, _status in commands.values():
+                subprocess.run([str(venv / "bin" / "flake8"), "--isolated", "--select", select, path], cwd=root, capture_output=True, check=False)
+        for run in range(runs):
+            order = names[run % len(names):] + names[: run % len(names)]
+            for name in order:
+                venv, select, path, status = commands[name]
+                used = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                done = subprocess.run([str(venv / "bin" / "flake8"), "--isolated", "--select", select, path],
+                                      cwd=root, capture_output=True, text=True, check=False)
+                samples[name].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name].append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
+                ok = status is None or done.returncode == status
+                assert ok and "Traceback" not in done.stderr, (name, done.returncode, done.stderr[-500:])
+        load_after = os.getloadavg()
+        base = statistics.median(samples["bare E"])
+        print(f"start-up (median of {runs} interleaved runs; 1-min load average {load[0]:.2f} before, {load_after[0]:.2f} after)")
+        print("  wall: elapsed ms; 'vs bare': difference of the medians; 'paired': median of each round's")
+        print("  difference (side by side); cpu: user+sys ms of the flake8 process (less sensitive to load)")
+        print(f"{'command':<14} {'wall':>7} {'min':>7} {'vs bare':>8} {'paired':>7} {'cpu':>7} {'vs bare':>8}  target")
+        targets = {"installed E": "<= +10 ms", "installed CG": "<= +30 ms"}
+        cpu_base = statistics.median(cpu["bare E"])
+        for name, values in samples.items():
+            median = statistics.median(values)
+            cpu_median = statistics.median(cpu[name])
+            delta = paired = cpu_delta = ""
+            if name != "bare E":
+                delta = f"{1000 * (median - base):+8.1f}"
+                paired = f"{1000 * statistics.median(a - b for a, b in zip(values, samples['bare E'])):+7.1f}"
+                cpu_delta = f"{1000 * (cpu_median - cpu_base):+8.1f}"
+            print(f"{name:<14} {1000 * median:7.1f} {1000 * min(values):7.1f} {delta:>8} {paired:>7} "
+                  f"{1000 * cpu_median:7.1f} {cpu_delta:>8}  {targets.get(name, '')}")
+        python = str(venvs["installed"] / "bin" / "python")
+        probe = ("import time, flake8.checker, flake8.main.cli; t = time.perf_counter(); import flake8_costguard.checker; "
+                 "print(time.perf_counter() - t, 'libcst' in __import__('sys').modules)")
+        imports = []
+        for _ in range(runs):
+            out = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True, cwd=folder).stdout.split()
+            imports.append(float(out[0]))
+            assert out[1] == "False", "importing the plugin imported libcst"
+        print(f"plugin import in a fresh interpreter (median of {runs}): {1000 * statistics.median(imports):.1f} ms, no libcst")
+
+
+def plugin_import_time(runs: int) -> float:
+    """Median seconds to import the plugin module in a fresh interpreter that has flake8 loaded."""
+    probe = ("import time, flake8.checker, flake8.main.cli; t = time.perf_counter(); import flake8_costguard.checker; "
+             "print(time.perf_counter() - t)")
+    values = [float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout)
+              for _ in range(runs)]
+    return statistics.median(values)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-flake8", action="store_true", help="only the in-process plugin timings")
+    parser.add_argument("--jobs", default="1,auto", help="flake8 job modes of the corpus runs (default: 1,auto)")
+    parser.add_argument("--startup-runs", type=int, default=15, help="runs of the start-up section (at least 15)")
+    parser.add_argument("--only-startup", action="store_true", help="only the start-up section")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up section (it builds two venvs with pip)")
     parser.add_argument("--driver", help=argparse.SUPPRESS)
     parser.add_argument("--stages", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -170,6 +321,12 @@ def main() -> None:
         packages = [] if options.driver == "-" else options.driver.split(",")
         run_driver(packages, rest, options.stages)
         return
+    if options.startup_runs < 15:
+        parser.error("--startup-runs: at least 15 (medians of 15 interleaved runs)")
+    if not options.no_startup:
+        startup_times(options.startup_runs)
+    if options.only_startup:
+        return
 
     files = corpus_files()
     print(f"corpus: {STDLIB} without test folders: {len(files)} files; ban {BANNED}")
@@ -178,15 +335,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         policies = write_policies(Path(tmp))
         in_process = plugin_times(files, policies, options.runs)
+        imported = plugin_import_time(max(options.runs, 5))
         print(f"\nplugin time in-process (median of {options.runs}; the plugin's own work, trees parsed once)")
         for name, seconds in in_process.items():
             print(f"{name:<10} {seconds:8.3f} s {1000 * seconds / len(files):8.3f} ms/file")
+        print(f"costguard's import (fresh interpreter, flake8 loaded, median of {max(options.runs, 5)}): "
+              f"{1000 * imported:.1f} ms = {1000 * imported / len(files):.3f} ms/file over this corpus; "
+              "the flake8 runs below include it")
         if options.no_flake8:
             return
         for policy in ("typical", "worst"):
             out = subprocess.run(flake8_command(policy, "1", policies, True), capture_output=True, text=True, check=False)
             print(f"stages ({policy}): {out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-500:]}")
-        job_modes = ["1", "auto"]
+        job_modes = options.jobs.split(",")
         timings: dict[tuple[str, str], list[float]] = {(v, j): [] for v in VARIANTS for j in job_modes}
         for run in range(options.runs):
             for jobs in job_modes:
