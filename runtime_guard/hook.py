@@ -312,7 +312,7 @@ def _executor_frame(frame: FrameType | None, banned: str) -> FrameType | None:
     return None
 
 
-def _exec_error(code: CodeType, frame: FrameType | None) -> ForbiddenImportError | None:
+def _exec_error(code: CodeType) -> ForbiddenImportError | None:
     checker = _state.checker
     if checker is None or checker.mode == "off" or not isinstance(code, CodeType) or code.co_name != "<module>":
         return None
@@ -324,7 +324,8 @@ def _exec_error(code: CodeType, frame: FrameType | None) -> ForbiddenImportError
     if module is None:
         return None
     banned = checker.banned_root(module) or module
-    found = _executor_frame(frame, banned)
+    # Only now: sys._getframe raises an audit event of its own (every audit hook pays for it).
+    found = _executor_frame(sys._getframe(2), banned)  # 0: here, 1: _audit, 2: the caller of exec
     if found is None:
         return None
     importer = module_name(found.f_globals)
@@ -337,14 +338,20 @@ def _exec_error(code: CodeType, frame: FrameType | None) -> ForbiddenImportError
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
-    # Added once and never removable: with no guard installed this is one comparison per event.
+    # Added once and never removable: with no guard installed this is one comparison per event;
+    # with one, an exec of a file known not to be banned is one more dict look-up.
     if event == "exec" and _state.checker is not None:
         try:
-            error = _exec_error(args[0], sys._getframe(1))
-        except Exception:  # no Python caller (the main program's code), or anything unexpected:
+            if _file_modules.get(args[0].co_filename, _UNKNOWN) is None:
+                return
+            error = _exec_error(args[0])
+        except Exception:  # no code object, or anything unexpected:
             return  # an audit hook must never break the program it watches
         if error is not None:
             raise error
+
+
+_UNKNOWN = object()
 
 
 # ---------------------------------------------------------------------------------------------
