@@ -129,6 +129,55 @@ PROBE = textwrap.dedent(
 )
 
 
+PAIRED = textwrap.dedent(
+    """\
+    # One interpreter, the guard installed and armed; each round times the same statements with
+    # CPython's own __import__ and with the guard's wrapper, back to back (and exec() with the
+    # audit hook consulted or inert), so machine noise hits both sides of each pair alike.
+    import json, statistics, sys, timeit, builtins
+    workdir, rounds = sys.argv[1], int(sys.argv[2])
+    sys.path.insert(0, workdir)
+    import runtime_guard
+    from runtime_guard import hook
+    import benchpkg.services.calls, bench_calls
+    runtime_guard.install(policy=workdir + "/policy.toml", inherit=False)
+    import benchpkg.banned  # armed: a banned module is loaded
+    wrapper = builtins.__import__
+    original = wrapper.__costguard_wrapper__
+
+    def main_cached_json():
+        import json
+
+    code = compile("pass", "<bench>", "exec")
+    namespace = {}
+    cases = {"ordinary module": bench_calls.cached_json, "guarded module": benchpkg.services.calls.cached_json,
+             "__main__": main_cached_json}
+    added = {name: [] for name in cases}
+    added["exec (audit hook)"] = []
+    base = {name: [] for name in added}
+    loops = 100_000
+    for _ in range(rounds):
+        for name, func in cases.items():
+            builtins.__import__ = original
+            plain = min(timeit.repeat(func, number=loops, repeat=3)) / loops * 1e9
+            builtins.__import__ = wrapper
+            guarded = min(timeit.repeat(func, number=loops, repeat=3)) / loops * 1e9
+            added[name].append(guarded - plain)
+            base[name].append(plain)
+        if not hasattr(hook, "_state"):  # a revision without the audit hook
+            continue
+        checker = hook._state.checker
+        hook._state.checker = None  # the audit hook inert (as after the last uninstall)
+        inert = min(timeit.repeat(lambda: exec(code, namespace), number=loops, repeat=3)) / loops * 1e9
+        hook._state.checker = checker
+        active = min(timeit.repeat(lambda: exec(code, namespace), number=loops, repeat=3)) / loops * 1e9
+        added["exec (audit hook)"].append(active - inert)
+        base["exec (audit hook)"].append(inert)
+    print(json.dumps({name: [statistics.median(base[name]), statistics.median(values)] for name, values in added.items() if values}))
+    """
+)
+
+
 def stdlib_modules(limit: int) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-W", "ignore", "-c", PROBE, json.dumps([sorted(SKIP), PACKAGES])],
@@ -163,6 +212,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--modules", type=int, default=320)
+    parser.add_argument("--paired-rounds", type=int, default=21, help="rounds of the in-process paired timing")
     parser.add_argument(
         "--compare-with", metavar="DIR", default=None,
         help="a folder holding another revision's runtime_guard package (e.g. `git archive main runtime_guard`): "
@@ -204,6 +254,19 @@ def main() -> int:
                     print(f"{label}: child failed:\n{done.stderr}", file=sys.stderr)
                     return 1
                 samples[label].append(json.loads(done.stdout.strip().splitlines()[-1]))
+        paired = {}
+        for tag, path in [("", None)] + ([(f" [{os.path.basename(os.path.abspath(args.compare_with))}]", os.path.abspath(args.compare_with))] if args.compare_with else []):
+            env = clean_env()
+            if path:
+                env["PYTHONPATH"] = path
+            done = subprocess.run(
+                [sys.executable, "-B", "-c", PAIRED, workdir, str(args.paired_rounds)],
+                capture_output=True, text=True, env=env, check=False,
+            )
+            if done.returncode != 0:
+                print(f"paired{tag}: child failed:\n{done.stderr}", file=sys.stderr)
+                return 1
+            paired[tag] = json.loads(done.stdout.strip().splitlines()[-1])
 
     def median(label: str, key: str) -> float:
         return statistics.median(s[key] for s in samples[label])
@@ -228,6 +291,12 @@ def main() -> int:
             f"{label:<52} {import_ns / 1e6:>15.1f} {ratio:>+9.1f}% {median(label, 'setup_ns') / 1e6:>10.1f} "
             + " ".join(cells)
         )
+    print()
+    print(f"paired in one interpreter, guard installed and armed, median of {args.paired_rounds} rounds "
+          "(without the guard -> added by it, ns per cached `import json` / per exec())")
+    for tag, figures in paired.items():
+        for name, (plain, extra) in figures.items():
+            print(f"  {name + tag:<40} {plain:>7.0f} ns  {extra:>+6.0f} ns")
     return 0
 
 
