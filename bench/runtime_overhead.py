@@ -248,7 +248,7 @@ def main() -> int:
                     env["PYTHONPATH"] = path
                 done = subprocess.run(
                     [sys.executable, "-B", "-c", CHILD, setup, target, workdir],
-                    capture_output=True, text=True, env=env, check=False,
+                    capture_output=True, text=True, env=env, check=False, cwd=workdir,  # not the cwd: its runtime_guard would shadow DIR
                 )
                 if done.returncode != 0:
                     print(f"{label}: child failed:\n{done.stderr}", file=sys.stderr)
