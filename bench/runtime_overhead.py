@@ -213,6 +213,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--modules", type=int, default=320)
     parser.add_argument("--paired-rounds", type=int, default=21, help="rounds of the in-process paired timing")
+    parser.add_argument("--paired-only", action="store_true", help="only the in-process paired timing")
     parser.add_argument(
         "--compare-with", metavar="DIR", default=None,
         help="a folder holding another revision's runtime_guard package (e.g. `git archive main runtime_guard`): "
@@ -241,7 +242,7 @@ def main() -> int:
         Path(workdir, "benchpkg", "services", "bench_imports.py").write_text(body, encoding="utf-8")
         Path(workdir, "benchpkg", "services", "calls.py").write_text(calls, encoding="utf-8")
         Path(workdir, "benchpkg", "banned.py").write_text("VALUE = 1\n", encoding="utf-8")
-        for run in range(args.runs):
+        for run in range(0 if args.paired_only else args.runs):
             for label, setup, target, path in configs[run % len(configs) :] + configs[: run % len(configs)]:  # rotate
                 env = clean_env()
                 if path:
@@ -261,7 +262,7 @@ def main() -> int:
                 env["PYTHONPATH"] = path
             done = subprocess.run(
                 [sys.executable, "-B", "-c", PAIRED, workdir, str(args.paired_rounds)],
-                capture_output=True, text=True, env=env, check=False,
+                capture_output=True, text=True, env=env, check=False, cwd=workdir,
             )
             if done.returncode != 0:
                 print(f"paired{tag}: child failed:\n{done.stderr}", file=sys.stderr)
@@ -271,8 +272,12 @@ def main() -> int:
     def median(label: str, key: str) -> float:
         return statistics.median(s[key] for s in samples[label])
 
-    count = int(samples["no hook"][0]["count"])
-    print(f"Python {sys.version.split()[0]}, {count} standard-library modules, median of {args.runs} fresh interpreters each")
+    if args.paired_only:
+        configs = []
+    else:
+        count = int(samples["no hook"][0]["count"])
+    if configs:
+        print(f"Python {sys.version.split()[0]}, {count} standard-library modules, median of {args.runs} fresh interpreters each")
     print("import set: first loads of every module, imported by an ordinary module (or a guarded one);")
     print("cached: ns per cached `import json` in a function of an ordinary module, a guarded module and __main__")
     print("(added = against the no-hook runs); exec: ns per exec() of a tiny code object (one audit event)")

@@ -64,6 +64,9 @@ _state = _State()
 _decisions: dict[str, Any] = {}
 # First components of the active checker's banned modules (updated in place).
 _roots: set[str] = set()
+# absolute import name -> whether it may reach a banned module (its first component is a root);
+# a cache, so a guarded module's cached import pays one dict look-up, not a split.
+_reaches: dict[str, bool] = {}
 # co_filename -> the banned module that file is, or None (cleared whenever the checker changes).
 _file_modules: dict[str, str | None] = {}
 # Stored for "__main__": its bans depend on its file, not its name (looked up on the slow path).
@@ -167,9 +170,15 @@ def _statement_error(
     return checker.check(bans, module_name(namespace), statement_targets(name, namespace, fromlist, level), frame)
 
 
+def _may_reach(name: str) -> bool:
+    reaches = name.partition(".")[0] in _roots
+    _reaches[name] = reaches
+    return reaches
+
+
 def _make_import_wrapper(original: Callable[..., ModuleType]) -> Callable[..., ModuleType]:
     decisions = _decisions
-    roots = _roots
+    reaches = _reaches
     getframe = sys._getframe
 
     def __import__(  # noqa: A001 - the name the traceback shows
@@ -185,13 +194,20 @@ def _make_import_wrapper(original: Callable[..., ModuleType]) -> Callable[..., M
             if not isinstance(globals, dict):  # None (or not a dict): the calling module is the importer
                 caller = getframe(1).f_globals
                 bans = _decide(caller)
-                if bans and (level or name.partition(".")[0] in roots):
+                if bans and (level or _may_reach(name)):
                     error = _statement_error(bans, name, caller, fromlist, level, getframe(1))
                     if error is not None:
                         raise error
                 return original(name, globals, locals, fromlist, level)  # CPython's own answer for these globals
             bans = _decide(globals)
-        if bans and (level or name.partition(".")[0] in roots):
+        if bans:
+            if not level:
+                try:
+                    reach = reaches[name]
+                except KeyError:
+                    reach = _may_reach(name)
+                if not reach:  # an absolute name outside every banned module's top package
+                    return original(name, globals, locals, fromlist, level)
             error = _statement_error(bans, name, globals, fromlist, level, getframe(1))  # type: ignore[arg-type]
             if error is not None:
                 raise error
@@ -400,6 +416,7 @@ def _switch(checker: Checker | None) -> None:
     _decisions.clear()
     _file_modules.clear()
     _roots.clear()
+    _reaches.clear()
     if checker is not None and checker.mode != "off":
         _roots.update(checker.roots)
         if checker.transitive:  # a transitive ban may be reached through any import
