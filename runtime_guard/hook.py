@@ -33,7 +33,7 @@ import os
 import runpy
 import sys
 import threading
-from types import CodeType, FrameType, ModuleType
+from types import CodeType, FrameType, ModuleType, TracebackType
 from typing import Any, Callable, Mapping, Sequence
 
 from runtime_guard.checker import Checker
@@ -375,6 +375,32 @@ _UNKNOWN = object()
 # ---------------------------------------------------------------------------------------------
 
 
+def _without_guard_frames(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback ``tb`` with the guard's own frames left out."""
+    kept = []
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_GUARD_DIR):
+            kept.append(tb)
+        tb = tb.tb_next
+    rebuilt: TracebackType | None = None
+    for entry in reversed(kept):
+        rebuilt = TracebackType(rebuilt, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return rebuilt
+
+
+def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """An uncaught refusal is printed without the guard's frames: the user's imports, then the message."""
+    hook = _previous_excepthook or sys.__excepthook__
+    if isinstance(value, ForbiddenImportError):
+        tb = _without_guard_frames(tb)
+        value.__traceback__ = tb
+    hook(kind, value, tb)
+
+
+_GUARD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_previous_excepthook: Any = None
+
+
 def _patch(owner: Any, attribute: str, wrapper: Any) -> None:
     original = getattr(owner, attribute)
     setattr(owner, attribute, wrapper)
@@ -387,6 +413,9 @@ def _add_hooks() -> None:
     _patch(importlib, "__import__", _make_import_wrapper(importlib.__import__))
     _patch(importlib, "import_module", _make_import_module_wrapper(importlib.import_module))
     _patch(runpy, "run_module", _make_run_module_wrapper(runpy.run_module))
+    global _previous_excepthook
+    _previous_excepthook = sys.excepthook
+    _patch(sys, "excepthook", _excepthook)
     _finder = GuardFinder()
     sys.meta_path.insert(0, _finder)
     if not _audit_added:
