@@ -33,7 +33,7 @@ import os
 import runpy
 import sys
 import threading
-from types import CodeType, FrameType, ModuleType
+from types import CodeType, FrameType, ModuleType, TracebackType
 from typing import Any, Callable, Mapping, Sequence
 
 from runtime_guard.checker import Checker
@@ -64,6 +64,9 @@ _state = _State()
 _decisions: dict[str, Any] = {}
 # First components of the active checker's banned modules (updated in place).
 _roots: set[str] = set()
+# absolute import name -> whether it may reach a banned module (its first component is a root);
+# a cache, so a guarded module's cached import pays one dict look-up, not a split.
+_reaches: dict[str, bool] = {}
 # co_filename -> the banned module that file is, or None (cleared whenever the checker changes).
 _file_modules: dict[str, str | None] = {}
 # Stored for "__main__": its bans depend on its file, not its name (looked up on the slow path).
@@ -167,9 +170,15 @@ def _statement_error(
     return checker.check(bans, module_name(namespace), statement_targets(name, namespace, fromlist, level), frame)
 
 
+def _may_reach(name: str) -> bool:
+    reaches = name.partition(".")[0] in _roots
+    _reaches[name] = reaches
+    return reaches
+
+
 def _make_import_wrapper(original: Callable[..., ModuleType]) -> Callable[..., ModuleType]:
     decisions = _decisions
-    roots = _roots
+    reaches = _reaches
     getframe = sys._getframe
 
     def __import__(  # noqa: A001 - the name the traceback shows
@@ -185,13 +194,20 @@ def _make_import_wrapper(original: Callable[..., ModuleType]) -> Callable[..., M
             if not isinstance(globals, dict):  # None (or not a dict): the calling module is the importer
                 caller = getframe(1).f_globals
                 bans = _decide(caller)
-                if bans and (level or name.partition(".")[0] in roots):
+                if bans and (level or _may_reach(name)):
                     error = _statement_error(bans, name, caller, fromlist, level, getframe(1))
                     if error is not None:
                         raise error
                 return original(name, globals, locals, fromlist, level)  # CPython's own answer for these globals
             bans = _decide(globals)
-        if bans and (level or name.partition(".")[0] in roots):
+        if bans:
+            if not level:
+                try:
+                    reach = reaches[name]
+                except KeyError:
+                    reach = _may_reach(name)
+                if not reach:  # an absolute name outside every banned module's top package
+                    return original(name, globals, locals, fromlist, level)
             error = _statement_error(bans, name, globals, fromlist, level, getframe(1))  # type: ignore[arg-type]
             if error is not None:
                 raise error
@@ -312,7 +328,7 @@ def _executor_frame(frame: FrameType | None, banned: str) -> FrameType | None:
     return None
 
 
-def _exec_error(code: CodeType, frame: FrameType | None) -> ForbiddenImportError | None:
+def _exec_error(code: CodeType) -> ForbiddenImportError | None:
     checker = _state.checker
     if checker is None or checker.mode == "off" or not isinstance(code, CodeType) or code.co_name != "<module>":
         return None
@@ -324,7 +340,8 @@ def _exec_error(code: CodeType, frame: FrameType | None) -> ForbiddenImportError
     if module is None:
         return None
     banned = checker.banned_root(module) or module
-    found = _executor_frame(frame, banned)
+    # Only now: sys._getframe raises an audit event of its own (every audit hook pays for it).
+    found = _executor_frame(sys._getframe(2), banned)  # 0: here, 1: _audit, 2: the caller of exec
     if found is None:
         return None
     importer = module_name(found.f_globals)
@@ -337,19 +354,51 @@ def _exec_error(code: CodeType, frame: FrameType | None) -> ForbiddenImportError
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
-    # Added once and never removable: with no guard installed this is one comparison per event.
+    # Added once and never removable: with no guard installed this is one comparison per event;
+    # with one, an exec of a file known not to be banned is one more dict look-up.
     if event == "exec" and _state.checker is not None:
         try:
-            error = _exec_error(args[0], sys._getframe(1))
-        except Exception:  # no Python caller (the main program's code), or anything unexpected:
+            if _file_modules.get(args[0].co_filename, _UNKNOWN) is None:
+                return
+            error = _exec_error(args[0])
+        except Exception:  # no code object, or anything unexpected:
             return  # an audit hook must never break the program it watches
         if error is not None:
             raise error
 
 
+_UNKNOWN = object()
+
+
 # ---------------------------------------------------------------------------------------------
 # Hooks and handles
 # ---------------------------------------------------------------------------------------------
+
+
+def _without_guard_frames(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback ``tb`` with the guard's own frames left out."""
+    kept = []
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_GUARD_DIR):
+            kept.append(tb)
+        tb = tb.tb_next
+    rebuilt: TracebackType | None = None
+    for entry in reversed(kept):
+        rebuilt = TracebackType(rebuilt, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return rebuilt
+
+
+def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """An uncaught refusal is printed without the guard's frames: the user's imports, then the message."""
+    hook = _previous_excepthook or sys.__excepthook__
+    if isinstance(value, ForbiddenImportError):
+        tb = _without_guard_frames(tb)
+        value.__traceback__ = tb
+    hook(kind, value, tb)
+
+
+_GUARD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_previous_excepthook: Any = None
 
 
 def _patch(owner: Any, attribute: str, wrapper: Any) -> None:
@@ -364,6 +413,9 @@ def _add_hooks() -> None:
     _patch(importlib, "__import__", _make_import_wrapper(importlib.__import__))
     _patch(importlib, "import_module", _make_import_module_wrapper(importlib.import_module))
     _patch(runpy, "run_module", _make_run_module_wrapper(runpy.run_module))
+    global _previous_excepthook
+    _previous_excepthook = sys.excepthook
+    _patch(sys, "excepthook", _excepthook)
     _finder = GuardFinder()
     sys.meta_path.insert(0, _finder)
     if not _audit_added:
@@ -393,6 +445,7 @@ def _switch(checker: Checker | None) -> None:
     _decisions.clear()
     _file_modules.clear()
     _roots.clear()
+    _reaches.clear()
     if checker is not None and checker.mode != "off":
         _roots.update(checker.roots)
         if checker.transitive:  # a transitive ban may be reached through any import

@@ -355,6 +355,7 @@ def ownership() -> Any:
     from runtime_guard.hook import GuardFinder, active_guard, override
 
     original = builtins.__import__
+    original_excepthook = sys.excepthook
     state: dict[str, Any] = {}
     handles: list[Any] = []
     threads = [threading.Thread(target=lambda: handles.append(runtime_guard.install())) for _ in range(8)]
@@ -396,6 +397,7 @@ def ownership() -> Any:
     late.uninstall()  # the last owner: everything restored
     state["all_gone"] = {
         "import_restored": builtins.__import__ is original,
+        "excepthook_restored": sys.excepthook is original_excepthook,
         "finders": sum(isinstance(f, GuardFinder) for f in sys.meta_path),
         "env": [os.environ.get("COSTGUARD_RUNTIME"), os.environ.get("COSTGUARD_CONFIG")],
         "cached_import": _attempt("acme.jobs.form_import"),  # no hook: a cache hit passes

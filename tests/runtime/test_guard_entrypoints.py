@@ -245,3 +245,20 @@ def test_closed_pipe_is_quiet_under_python_m_runtime_guard(acme_root: Path, tmp_
     script.write_text("for number in range(200000):\n    print(number)\n", encoding="utf-8")
     first, status, error = first_line_then_close(["-m", "runtime_guard", str(script)], acme_root)
     assert (first, status, error) == ("0\n", 1, "")
+
+
+@pytest.mark.parametrize("env", [{"COSTGUARD_RUNTIME": "raise"}, {}], ids=["environment", "install"])
+def test_uncaught_refusal_shows_the_users_imports_not_the_guards_frames(acme_root: Path, env: dict[str, str]) -> None:
+    setup = "" if env else "import runtime_guard; runtime_guard.install(); "
+    done = run_python(["-c", f"import sys; sys.path.insert(0, '.'); {setup}import acme.jobs.x"], acme_root, **env)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "Traceback (most recent call last):",
+        '  File "<string>", line 1, in <module>',
+        f'  File "{acme_root / "acme" / "jobs" / "x.py"}", line 1, in <module>',
+        "    import acme.svc.common.h",
+        f'  File "{acme_root / "acme" / "svc" / "common" / "h.py"}", line 1, in <module>',
+        "    from acme.svc.store import raw",
+        f"runtime_guard.errors.ForbiddenImportError: {BANNED} is banned in acme.svc (imported by acme.svc.common.h; "
+        f"import chain: __main__ -> acme.jobs.x -> acme.svc.common.h -> {BANNED}): each call is a billed GET; use acme.svc.store.index",
+    ]

@@ -27,6 +27,7 @@ def test_handles_overrides_and_the_last_owner(acme_root: Path) -> None:
         "creator_gone": ["refused", True],
         "all_gone": {
             "import_restored": True,
+            "excepthook_restored": True,
             "finders": 0,
             "env": [None, None],
             "cached_import": "ok",

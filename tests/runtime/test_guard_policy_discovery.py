@@ -168,3 +168,24 @@ def test_require_with_a_policy_guards(bare_venv: Path, acme_root: Path) -> None:
     done = run_installed(bare_venv, "import sys; sys.path.insert(0, '.'); import acme.jobs.form_import", acme_root, COSTGUARD_RUNTIME="require")
     assert done.returncode == 1
     assert f"ForbiddenImportError: {BANNED} is banned in acme.jobs (imported by acme.jobs.form_import;" in done.stderr
+
+
+def test_installed_policies_apply_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runtime_guard import config
+
+    first = tmp_path / "one" / "costguard_policy.toml"
+    second = tmp_path / "two" / "costguard_policy.toml"
+    for file, module, mode in ((first, "one.raw", "warn"), (second, "two.raw", "raise")):
+        file.parent.mkdir()
+        file.write_text(
+            f'[[tool.costguard.ban]]\nmodule = "{module}"\nwithin = ["{module.split(".")[0]}.jobs"]\n'
+            f'[tool.costguard.runtime]\nmode = "{mode}"\n',
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(config, "installed_policy_files", lambda: [first, second])
+    merged = config.installed_policy()
+    assert merged is not None
+    assert [(ban.module, ban.within) for ban in merged.bans] == [("one.raw", ("one.jobs",)), ("two.raw", ("two.jobs",))]
+    assert merged.runtime.mode == "warn" and merged.source is None  # the first one's mode; no single file
+    monkeypatch.setattr(config, "installed_policy_files", lambda: [second])
+    assert config.installed_policy().source == second  # type: ignore[union-attr]
