@@ -772,7 +772,7 @@ def policy_warnings(policy: Policy) -> list[PolicyError]:
         parts = tuple(name.split("."))
         homes = [root for root in roots if _module_on_disk(root, parts[:1])]
         if homes and not any(_module_on_disk(root, parts) for root in homes):
-            where = " or ".join(homes)
+            where = " or ".join(homes) if len(homes) <= 2 else f"{homes[0]} and {len(homes) - 1} other roots"
             problems.append(PolicyError(policy.source, key, f"{name!r} names no module: {parts[0]} is under {where}, {name} is not"))
 
     for index, ban in enumerate(policy.bans):
