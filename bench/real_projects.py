@@ -328,8 +328,9 @@ def write_ruff_config(project: Project, folder: Path, index: int | None, *, name
     bans = project.bans if index is None else (project.bans[index],)
     namespace_packages = [str(project.checkout / p) for p in project.namespace_packages] if namespaces else []
     lines = [f"namespace-packages = {toml_list(namespace_packages)}", "", "[lint]", 'select = ["TID251"]', "", "[lint.flake8-tidy-imports.banned-api]"]
-    for ban in bans:
-        lines.append(f"{json.dumps(ban.module)}.msg = {json.dumps(ban.reason)}")
+    for module in dict.fromkeys(ban.module for ban in bans):  # a module banned twice is one key
+        reason = next(ban.reason for ban in bans if ban.module == module)
+        lines.append(f"{json.dumps(module)}.msg = {json.dumps(reason)}")
     if index is not None:
         ban = project.bans[index]
         within = ruff_globs(project, ban.within)
@@ -472,8 +473,10 @@ def time_tools(project: Project, policy: Path, folder: Path, runs: int) -> dict[
         order = list(commands)[run % len(commands):] + list(commands)[: run % len(commands)]  # rotated
         for name in order:
             start = time.perf_counter()
-            subprocess.run(commands[name], capture_output=True)
+            result = subprocess.run(commands[name], capture_output=True, text=True)
             samples[name].append(time.perf_counter() - start)
+            if result.returncode not in (0, 1):
+                raise SystemExit(f"{name} failed on {project.name}: {result.stderr.strip()[:500]}")
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
