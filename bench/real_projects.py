@@ -509,7 +509,8 @@ def main(argv: list[str] | None = None) -> int:
             files = source_files(project)
             truth, wrong, old_wrong = check_names(project, files)
             module_files = {name: path for path, name in truth.items()}
-            print(f"{project.name} at {project.checkout}: {len(files)} files under {len(project.root_paths)} import root(s)")
+            print(f"{project.name} at {project.checkout}: {len(files)} files under {len(project.root_paths)} import root(s)",
+                  flush=True)
             print(f"  names: {len(files) - len(wrong)} of {len(files)} as Python's path finder gives them "
                   f"(the __init__.py walk alone misnamed {old_wrong})")
             for problem in wrong:
@@ -544,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
                    str(len(ours)), str(len(rooted)), str(len(ruff)), str(len(ruff_plain)), il_count)
             if args.runs:
                 medians = time_tools(project, policy, folder, args.runs)
+                print("  timing (median of %d runs): " % args.runs + ", ".join(f"{k} {v:.2f} s" for k, v in medians.items()),
+                      flush=True)
                 row += tuple(f"{value:.2f}" for value in medians.values())
             table.append(row)
     header = ("project", "files", "misnamed", "misnamed by __init__ walk", "bans", "costguard", "costguard (roots)",
