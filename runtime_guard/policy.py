@@ -717,13 +717,47 @@ def _module_on_disk(root: str, parts: tuple[str, ...]) -> bool:
         return False
 
 
+#: How many folder levels below the policy file the default roots are looked for.
+_ROOT_SEARCH_DEPTH = 3
+
+
+def _roots_below(base: str) -> list[str]:
+    """Folders below ``base`` where :func:`module_name_for_path` starts names by default: a
+    sub-project (a folder with pyproject.toml or setup.cfg) and its ``src/``, and a folder whose
+    name is not an identifier (LocalStack's ``localstack-core/``). Looked for a few levels down,
+    never inside a package (a folder with ``__init__.py``), a virtual environment, or below a root."""
+    found: list[str] = []
+    stack = [(base, 1)]
+    while stack:
+        directory, depth = stack.pop()
+        try:
+            entries = sorted(entry.name for entry in os.scandir(directory) if entry.is_dir(follow_symlinks=False))
+        except OSError:
+            continue
+        for name in entries:
+            if name.startswith((".", "__")) or name in ("node_modules", "site-packages"):
+                continue
+            child = os.path.join(directory, name)
+            if os.path.isfile(os.path.join(child, "__init__.py")) or os.path.isfile(os.path.join(child, "pyvenv.cfg")):
+                continue
+            if _has_marker(child):
+                found.extend((child, os.path.join(child, "src")))
+            elif not name.isidentifier():
+                found.append(child)
+            elif depth < _ROOT_SEARCH_DEPTH:
+                stack.append((child, depth + 1))
+    return found
+
+
 def _policy_roots(policy: Policy) -> tuple[str, ...]:
+    """Where the policy's first-party packages live: its ``roots``, else the folder of the policy
+    file, its ``src/`` and the folders below it that start names (sub-projects, ``x-core/``)."""
     if policy.roots:
         return policy.roots
     if policy.source is None:
         return ()
     base = os.path.dirname(os.path.abspath(policy.source))
-    return (base, os.path.join(base, "src"))
+    return (base, os.path.join(base, "src"), *_roots_below(base))
 
 
 def policy_warnings(policy: Policy) -> list[PolicyError]:
@@ -740,7 +774,7 @@ def policy_warnings(policy: Policy) -> list[PolicyError]:
         parts = tuple(name.split("."))
         homes = [root for root in roots if _module_on_disk(root, parts[:1])]
         if homes and not any(_module_on_disk(root, parts) for root in homes):
-            where = " or ".join(homes)
+            where = " or ".join(homes) if len(homes) <= 2 else f"{homes[0]} and {len(homes) - 1} other roots"
             problems.append(PolicyError(policy.source, key, f"{name!r} names no module: {parts[0]} is under {where}, {name} is not"))
 
     for index, ban in enumerate(policy.bans):

@@ -132,3 +132,35 @@ def test_namespace_and_src_modules_exist(tmp_path: Path) -> None:
     )
     clear_caches()
     assert policy_warnings(load_policy(tmp_path / "pyproject.toml")) == []  # type: ignore[arg-type]
+
+
+def test_first_party_packages_below_the_policy_folder_are_checked(tmp_path: Path) -> None:
+    """Layouts met on real projects, the policy in the top pyproject.toml without ``roots``:
+    LocalStack's ``localstack-core/localstack`` (a non-identifier folder), and the
+    opentelemetry-python monorepo's sub-projects ``dist/src/ns`` and ``group/dist/src/ns``. A
+    misspelt first-party name there was taken for a third-party one and passed in silence."""
+    for folder in ("proj-core/app/services", "opentelemetry-api/src/ns/api", "exporter/ns-exporter/src/ns/exporter",
+                   "exporter/ns-other/src/ns/other"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "proj-core/app/services/orders.py").write_text("import requests\n", encoding="utf-8")
+    for project in ("opentelemetry-api", "exporter/ns-exporter", "exporter/ns-other"):
+        (tmp_path / project / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (tmp_path / "venv/lib/python3.11").mkdir(parents=True)  # a virtual environment is not a root
+    (tmp_path / "venv/pyvenv.cfg").write_text("", encoding="utf-8")
+    (tmp_path / "venv/lib/python3.11/json.py").write_text("", encoding="utf-8")
+    bans = [("app.services", "app.servces.orders"), ("ns.api", "ns.exporter.nothing"), ("json.nothing", "ns.api")]
+    policy = "[tool.costguard]\nstrict = true\n" + "".join(
+        f'[[tool.costguard.ban]]\nmodule = "{module}"\nwithin = ["{within}"]\n' for module, within in bans
+    )
+    (tmp_path / "pyproject.toml").write_text(policy, encoding="utf-8")
+    clear_caches()
+    problems = policy_warnings(load_policy(tmp_path / "pyproject.toml"))  # type: ignore[arg-type]
+    assert [(p.key, p.problem) for p in problems] == [
+        ("tool.costguard.ban[0].within[0]",
+         f"'app.servces.orders' names no module: app is under {tmp_path / 'proj-core'}, app.servces.orders is not"),
+        ("tool.costguard.ban[1].within[0]",
+         f"'ns.exporter.nothing' names no module: ns is under {tmp_path / 'opentelemetry-api/src'} and 2 other "
+         "roots, ns.exporter.nothing is not"),  # one short line however many sub-projects hold ns
+    ]  # json: only inside the virtual environment, so third party
+    assert_one_line_error(flake8(tmp_path, "proj-core"), "tool.costguard.ban[0].within[0]: 'app.servces.orders' names no module")
