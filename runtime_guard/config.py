@@ -154,8 +154,8 @@ def installed_policy_files() -> list[Path]:
 
 
 def installed_policy() -> Policy | None:
-    """The bans of every installed distribution's policy, together (each ban is self-contained);
-    mode and prices from the first. None when no distribution ships one."""
+    """The bans and operation bans of every installed distribution's policy, together (each ban
+    is self-contained); mode and prices from the first. None when no distribution ships one."""
     policies = [load_policy(file) for file in installed_policy_files()]
     policies = [policy for policy in policies if policy is not None]
     if not policies:
@@ -164,7 +164,8 @@ def installed_policy() -> Policy | None:
         return policies[0]
     first = policies[0]
     bans = tuple(ban for policy in policies for ban in policy.bans)
-    return Policy(bans=bans, runtime=first.runtime, prices=first.prices, source=None)
+    operations = tuple(ban for policy in policies for ban in policy.operations)
+    return Policy(bans=bans, runtime=first.runtime, prices=first.prices, source=None, operations=operations)
 
 
 def policy_near(path: str | os.PathLike[str]) -> Policy | None:

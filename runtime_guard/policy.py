@@ -41,9 +41,9 @@ import functools
 import os
 import stat
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from types import MappingProxyType
+from typing import Any, Mapping, NamedTuple
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
     import tomllib
@@ -123,8 +123,7 @@ def _within_any(name: str, prefixes: tuple[str, ...]) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Ban:
+class Ban(NamedTuple):
     """One ``[[tool.costguard.ban]]`` table."""
 
     module: str
@@ -174,8 +173,7 @@ class Ban:
         return best or importer
 
 
-@dataclass(frozen=True)
-class OperationBan:
+class OperationBan(NamedTuple):
     """One ``[[tool.costguard.operation]]`` table: billed AWS operations banned in guarded code."""
 
     service: str
@@ -212,20 +210,18 @@ class OperationBan:
         return text
 
 
-@dataclass(frozen=True)
-class RuntimeSettings:
+class RuntimeSettings(NamedTuple):
     """``[tool.costguard.runtime]``."""
 
     mode: str = "raise"
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """The whole ``[tool.costguard]`` table, validated."""
 
     bans: tuple[Ban, ...] = ()
-    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
-    prices: Mapping[str, float] = field(default_factory=dict)
+    runtime: RuntimeSettings = RuntimeSettings()
+    prices: Mapping[str, float] = MappingProxyType({})
     source: Path | None = None
     #: ``[[tool.costguard.operation]]`` tables.
     operations: tuple[OperationBan, ...] = ()
