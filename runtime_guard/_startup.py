@@ -19,12 +19,14 @@ guard = None
 def start() -> None:
     """Install the guard from the environment, or say in one line why not."""
     global guard
-    required = False
+    # Read before anything is imported: an installation too broken to import the guard (a
+    # missing dependency) must still stop a `require` run.
+    required = os.environ.get("COSTGUARD_RUNTIME", "").strip().lower() == "require"
     try:
         from runtime_guard.config import ENV_CONFIG, ENV_MODE, env_mode, env_requires_policy
         from runtime_guard.hook import install
 
-        required = env_requires_policy()
+        required = required or env_requires_policy()
         try:
             if env_mode() == "off":
                 return

@@ -25,6 +25,19 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def add_runtime_dependencies(site_packages: Path) -> None:
+    """What the guard needs beside the standard library in a bare virtualenv: nothing on 3.11+,
+    tomli (copied from this interpreter's environment) on 3.10, where a real install gets it
+    from the distribution's dependencies."""
+    if sys.version_info < (3, 11):
+        import shutil
+
+        import tomli
+
+        source = Path(tomli.__file__).resolve().parent
+        shutil.copytree(source, site_packages / source.name, dirs_exist_ok=True)
+
+
 def run_python(args: list[str], cwd: Path, timeout: float = 120, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args], cwd=cwd, env=clean_env(**extra), capture_output=True, text=True, timeout=timeout

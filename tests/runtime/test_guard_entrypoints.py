@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import runtime_guard
-from tests.runtime.conftest import clean_env, run_python
+from tests.runtime.conftest import add_runtime_dependencies, clean_env, run_python
 from tests.runtime.guard_project import BANNED
 
 GUARDED_IMPORT = "import acme.jobs.form_import"
@@ -41,6 +41,7 @@ def start_up_venv(acme_root: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         ).stdout.strip()
     )
     package_root = Path(runtime_guard.__file__).resolve().parent.parent
+    add_runtime_dependencies(site_packages)
     (site_packages / "00_paths.pth").write_text(f"{acme_root}\n{package_root}\n", encoding="utf-8")
     preload = 'import os; os.environ.get("ACME_PRELOAD") == "{when}" and __import__("acme.scripts.load")\n'
     (site_packages / "aa_preload.pth").write_text(preload.format(when="before"), encoding="utf-8")
@@ -250,7 +251,7 @@ def test_closed_pipe_is_quiet_under_python_m_runtime_guard(acme_root: Path, tmp_
 @pytest.mark.parametrize("env", [{"COSTGUARD_RUNTIME": "raise"}, {}], ids=["environment", "install"])
 def test_uncaught_refusal_shows_the_users_imports_not_the_guards_frames(acme_root: Path, env: dict[str, str]) -> None:
     setup = "" if env else "import runtime_guard; runtime_guard.install(); "
-    done = run_python(["-c", f"import sys; sys.path.insert(0, '.'); {setup}import acme.jobs.x"], acme_root, **env)
+    done = run_python(["-c", f"import os, sys; sys.path.insert(0, os.getcwd()); {setup}import acme.jobs.x"], acme_root, **env)
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "Traceback (most recent call last):",

@@ -12,7 +12,7 @@ import pytest
 
 import runtime_guard
 from runtime_guard.config import program_location
-from tests.runtime.conftest import clean_env, run_python
+from tests.runtime.conftest import add_runtime_dependencies, clean_env, run_python
 from tests.runtime.guard_project import BANNED
 
 REPO = Path(runtime_guard.__file__).resolve().parent.parent
@@ -92,6 +92,11 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
         check=True, capture_output=True, text=True, env=clean_env(), timeout=300,
     )
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True, env=clean_env(), timeout=60,
+    ).stdout.strip()
+    add_runtime_dependencies(Path(purelib))
     return python
 
 
@@ -139,9 +144,37 @@ def bare_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
             check=True, capture_output=True, text=True, env=clean_env(),
         ).stdout.strip()
     )
+    add_runtime_dependencies(site_packages)
     (site_packages / "00_paths.pth").write_text(f"{REPO}\n", encoding="utf-8")
     (site_packages / "costguard_runtime.pth").write_text((REPO / "runtime_guard" / "costguard_runtime.pth").read_text(encoding="utf-8"), encoding="utf-8")
     return python
+
+
+@pytest.mark.parametrize(("mode", "status", "ran"), [("require", 2, False), ("raise", 0, True)])
+def test_a_guard_that_cannot_even_import_stops_a_require_run(tmp_path: Path, mode: str, status: int, ran: bool) -> None:
+    """A broken installation (seen: Python 3.10 without tomli) fails the import of the guard's
+    own modules; ``require`` must still stop before user code, ``raise`` still only warns."""
+    broken = tmp_path / "broken" / "runtime_guard"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("", encoding="utf-8")
+    (broken / "_startup.py").write_text((REPO / "runtime_guard" / "_startup.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (broken / "config.py").write_text("raise ImportError(\"No module named 'tomli'\")\n", encoding="utf-8")
+    venv = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, env=clean_env(), timeout=120)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True, env=clean_env(), timeout=60,
+    ).stdout.strip()
+    (Path(purelib) / "00_paths.pth").write_text(f"{broken.parent}\n", encoding="utf-8")
+    (Path(purelib) / "costguard_runtime.pth").write_text((REPO / "runtime_guard" / "costguard_runtime.pth").read_text(encoding="utf-8"), encoding="utf-8")
+    done = subprocess.run(
+        [str(python), "-c", "print('user code ran')"], cwd=tmp_path, capture_output=True, text=True,
+        env=clean_env(COSTGUARD_RUNTIME=mode), timeout=60,
+    )
+    assert done.returncode == status, done.stderr
+    assert ("user code ran" in done.stdout) is ran
+    assert done.stderr.splitlines() == ["costguard: the runtime guard could not start: No module named 'tomli'"]
 
 
 @pytest.mark.parametrize("config", [None, "missing", "broken"])
