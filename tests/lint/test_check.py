@@ -235,3 +235,15 @@ def test_fast_path_imports_neither_flake8_nor_libcst(tree: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=True)
     assert result.stdout.split(" ", 1) == ["6", "[]\n"]
+
+
+def test_neither_flake8_nor_libcst_is_imported_even_with_findings(tree: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from runtime_guard.cli import main\n"
+        "status = main(['check', 'shop'])\n"
+        "print('loaded:', sorted(m for m in ('flake8', 'libcst') if m in sys.modules), 'status:', status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tree, capture_output=True, text=True, timeout=120)
+    assert "CG101" in done.stdout, done.stdout + done.stderr  # the file really reached the exact stage
+    assert done.stdout.splitlines()[-1] == "loaded: [] status: 1", done.stdout + done.stderr
