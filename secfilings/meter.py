@@ -1,28 +1,42 @@
-"""Counting billable requests: every backend reports what it would be billed for.
+"""Counting billable requests: every backend reports what it would be billed for, to the meters
+of the scope that made the request.
 
-``record(kind, amount)`` adds to every meter that is open (in any thread of the process);
-``cost_meter()`` opens one. Kinds are the request kinds of the cost report: ``s3.GET``,
-``s3.HEAD``, ``s3.PUT``, ``s3.LIST``, ``s3.DELETE``, ``s3.bytes_out``, ``s3.bytes_in``,
-``athena.query``, ``athena.bytes_scanned`` (recorded once per query: the query's scan),
-``dynamodb.read_units``, ``dynamodb.write_units``.
+A meter is scoped around what it measures: ``with cost_meter() as meter: ...`` opens one in the
+current context (this thread, or this asyncio task and what it awaits), and ``record(kind,
+amount)`` adds to every meter open *in the context that makes the request* -- the meters of an
+enclosing block included (nested meters all count), the meters of other threads or tasks never.
+Two meters open at once in two threads each count only their own requests. To count work done
+in another thread, pass the meter along and open it there (``with meter: ...``, which adds to
+the same counts), or run the work in a copy of the context (``contextvars.copy_context().run``,
+``asyncio.to_thread``, Starlette's ``run_in_threadpool``).
+
+Kinds are the request kinds of the cost report: ``s3.GET``, ``s3.HEAD``, ``s3.PUT``,
+``s3.LIST``, ``s3.DELETE``, ``s3.bytes_out``, ``s3.bytes_in``, ``athena.query``,
+``athena.bytes_scanned`` (recorded once per query: the query's scan), ``dynamodb.read_units``,
+``dynamodb.write_units``; on AWS also ``calls.<service>.<Operation>`` (one per HTTP request, not
+priced).
 
 Each request is also attributed to the module that made it (``Meter.by_caller``): the innermost
 frame of the calling thread that belongs to ``secfilings.services``, ``secfilings.workers`` or
 ``secfilings.scripts`` (the direct-read gateway itself is skipped, so a read is charged to whoever
-called it), else ``"(other)"``. The frame walk only happens while a meter is open.
+called it), else ``"(other)"``. The frame walk only happens while a meter that keeps callers is
+open in the calling context.
 
 The embedded backends (local folder, SQLite, DuckDB) call ``record`` for the request they stand
-in for; the AWS backends are counted from botocore's event system (see ``secfilings.cost``), which
-``cost_meter()`` switches on for every boto3 client created afterwards.
+in for; the AWS backends are counted from botocore's events: the first meter opened attaches one
+listener to the tool's botocore layer (``runtime_guard.operations``, the layer the operation bans
+and ``costguard meter`` use; public ``Session.register`` / ``client.meta.events.register``),
+which bills each answered HTTP attempt with the tool's billing kinds (``runtime_guard.billing``)
+and records them to the meters of the requesting context.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from contextvars import ContextVar
 from collections import Counter
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,11 +44,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Meter", "cost_meter", "record", "active", "calling_module", "OTHER_CALLER", "switch_on_boto3_metering", "scoped_meter"]
 
-_lock = threading.Lock()
-_open: list["Meter"] = []
-# The meter of the current context only (one HTTP request of `secfilings serve`): requests made in
-# other threads or tasks at the same time are not counted in it. Open meters count as before.
-_scoped: ContextVar["Meter | None"] = ContextVar("secfilings_scoped_meter", default=None)
+# The meters open in the current context, outermost first. A new thread starts with none.
+_open: ContextVar[tuple["Meter", ...]] = ContextVar("secfilings_meters", default=())
 
 OTHER_CALLER = "(other)"
 # (the write path and the index adapters left secfilings.services in the layering of issue 11; they
@@ -63,17 +74,22 @@ class Meter:
     """Counts by request kind; ``by_caller`` splits them by the module that made the request.
 
     ``athena_scans`` keeps each query's scanned bytes, since Athena bills a minimum per query.
+    ``with meter: ...`` opens this meter in the current context (again: in another thread, the
+    counts go to the same meter); ``keep_callers=False`` skips the caller attribution.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_callers: bool = True) -> None:
         self.counts: Counter[str] = Counter()
         self.by_caller: Counter[tuple[str, str]] = Counter()
         self.athena_scans: list[float] = []
+        self.keep_callers = keep_callers
+        self._lock = threading.Lock()
+        self._seen_queries: set[str] = set()
 
     def add(self, kind: str, amount: float = 1, caller: str | None = None) -> None:
-        with _lock:
+        with self._lock:
             self.counts[kind] += amount
-            if caller is not None:
+            if caller is not None and self.keep_callers:
                 self.by_caller[(caller, kind)] += amount
             if kind == "athena.bytes_scanned":
                 self.athena_scans.append(float(amount))
@@ -81,12 +97,12 @@ class Meter:
     def from_callers(self, prefixes: Iterable[str], kind: str) -> float:
         """How much of ``kind`` was requested by modules under any of ``prefixes``."""
         roots = tuple(prefixes)
-        with _lock:
+        with self._lock:
             return sum(n for (caller, k), n in self.by_caller.items() if k == kind and _is_under(caller, roots))
 
     def callers(self, kind: str) -> dict[str, float]:
         """``{module: amount}`` for one kind."""
-        with _lock:
+        with self._lock:
             return {caller: n for (caller, k), n in self.by_caller.items() if k == kind}
 
     def cost(self, prices: "PriceTable | Mapping[str, float] | str" = "list") -> dict[str, float]:
@@ -101,63 +117,125 @@ class Meter:
             table = PriceTable.with_defaults("custom", prices)
         return table.cost(self.counts, self.athena_scans)
 
+    def first_report(self, query_id: str) -> bool:
+        """True the first time this meter sees an Athena query's scan."""
+        with self._lock:
+            if query_id in self._seen_queries:
+                return False
+            self._seen_queries.add(query_id)
+            return True
+
+    # -- scoping ---------------------------------------------------------------------------------
+    def __enter__(self) -> "Meter":
+        _switch_on_boto3_metering()
+        _open.set(_open.get() + (self,))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        meters = _open.get()
+        for i in range(len(meters) - 1, -1, -1):  # the innermost opening of this meter
+            if meters[i] is self:
+                _open.set(meters[:i] + meters[i + 1:])
+                return
+
     def __repr__(self) -> str:
         return f"Meter({dict(self.counts)!r})"
 
 
 def active() -> bool:
-    """True when at least one meter is open (backends may skip work to count otherwise)."""
-    return bool(_open) or _scoped.get() is not None
+    """True when a meter is open in the current context (backends may skip work to count otherwise)."""
+    return bool(_open.get())
 
 
 def record(kind: str, amount: float = 1, caller: str | None = None) -> None:
-    """Add ``amount`` of ``kind`` to every open meter (``caller`` defaults to the calling module)."""
-    scoped = _scoped.get()
-    if scoped is not None:
-        scoped.add(kind, amount)
-    if not _open:
+    """Add ``amount`` of ``kind`` to every meter open in the current context (``caller``
+    defaults to the calling module)."""
+    meters = _open.get()
+    if not meters:
         return
-    if caller is None:
+    if caller is None and any(meter.keep_callers for meter in meters):
         caller = calling_module(1)
-    for meter in tuple(_open):
+    for meter in meters:
         meter.add(kind, amount, caller)
 
 
 @contextmanager
-def cost_meter() -> Iterator[Meter]:
-    """Count every billable request made while the block runs."""
-    _switch_on_boto3_metering()
-    meter = Meter()
-    with _lock:
-        _open.append(meter)
-    try:
+def cost_meter(keep_callers: bool = True) -> Iterator[Meter]:
+    """Count every billable request made in this context while the block runs."""
+    with Meter(keep_callers) as meter:
         yield meter
-    finally:
-        with _lock:
-            _open.remove(meter)
-
-
-def switch_on_boto3_metering() -> None:
-    """Count every boto3 client created from now on (counts only while a meter is open)."""
-    _switch_on_boto3_metering()
 
 
 @contextmanager
 def scoped_meter() -> Iterator[Meter]:
-    """Count the billable requests made in this context only (this thread, or this task and
-    what it awaits), however many other requests run meanwhile. Callers are not recorded."""
-    _switch_on_boto3_metering()
-    meter = Meter()
-    token = _scoped.set(meter)
-    try:
+    """A meter of this context that does not record callers (one HTTP request of ``secfilings
+    serve``: no frame walk on the hot path). Every meter is scoped; this is ``cost_meter(False)``."""
+    with Meter(keep_callers=False) as meter:
         yield meter
-    finally:
-        _scoped.reset(token)
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS: botocore's events, through the tool's botocore layer
+# ---------------------------------------------------------------------------------------------
+
+_install_lock = threading.Lock()
+_listener: "_BotoListener | None" = None
+
+
+class _BotoListener:
+    """The platform meters' listener on ``runtime_guard.operations``; its handlers run in the
+    thread that makes the request, so ``_open`` holds the meters of the requesting context."""
+
+    def __init__(self, billing: Any) -> None:
+        self.billing = billing
+
+    def wants(self, service: str, operation: str) -> bool:
+        return bool(_open.get())
+
+    def before_call(self, *args: Any) -> None:
+        return None
+
+    def parameters(self, service: str, operation: str, params: Any, context: Any) -> None:
+        if _open.get():
+            self.billing.prepare(service, operation, params, context)
+
+    def response(self, service: str, operation: str, caller: str, parsed: Any, response_dict: Any, context: Any) -> None:
+        meters = _open.get()
+        if not meters or parsed is None:
+            return  # no meter here, or no answer (a connection failure is not billed)
+        who = calling_module(1) if any(meter.keep_callers for meter in meters) else None
+        for meter in meters:
+            meter.add(f"calls.{service}.{operation}", 1, who)  # unpriced: one per HTTP request
+            for kind, amount in self.billing.kinds(service, operation, parsed, response_dict, context, meter.first_report):
+                meter.add(kind, amount, who)
+
+
+def switch_on_boto3_metering() -> None:
+    """Count the requests of every boto3 client of this process, made before or after, into the
+    meters of the context that makes each request (idempotent; nothing is counted where no meter
+    is open)."""
+    _switch_on_boto3_metering()
 
 
 def _switch_on_boto3_metering() -> None:
-    try:
-        from secfilings.cost.boto_events import meter_boto3
-    except ImportError:  # botocore is not installed: nothing to meter there
+    global _listener
+    if _listener is not None:
         return
-    meter_boto3()
+    with _install_lock:
+        if _listener is not None:
+            return
+        from runtime_guard import billing, operations
+
+        listener = _BotoListener(billing)
+        operations.attach(listener)
+        _listener = listener
+
+
+def meter_client(client: Any) -> Any:
+    """Make sure ``client``'s requests are counted (idempotent; clients made before are found
+    when the layer attaches, so this is only needed for clients of an unusual origin)."""
+    _switch_on_boto3_metering()
+    from runtime_guard import operations
+
+    operations.register_client(client)
+    return client

@@ -1,8 +1,8 @@
 """Cost metering and the before/after cost report.
 
-``with cost_meter() as meter: ...`` counts every billable request made while the block runs --
-embedded backends record what they stand in for, boto3 clients are counted from botocore's
-events (:mod:`secfilings.cost.boto_events`); ``meter.counts`` holds the counts and
+``with cost_meter() as meter: ...`` counts every billable request made in this context (thread,
+task) while the block runs -- embedded backends record what they stand in for, boto3 clients are
+counted from botocore's events (:mod:`secfilings.cost.boto_events`); ``meter.counts`` holds the counts and
 ``meter.cost(prices)`` their price in USD per kind (:mod:`secfilings.cost.prices`).
 """
 
@@ -16,6 +16,6 @@ __all__ = ["Meter", "cost_meter", "record", "PriceTable", "LIST_PRICES", "SEED_P
 
 def meter_boto3() -> None:
     """Count every boto3 client created from now on (see :mod:`secfilings.cost.boto_events`)."""
-    from secfilings.cost.boto_events import meter_boto3 as install
+    from secfilings.meter import switch_on_boto3_metering
 
-    install()
+    switch_on_boto3_metering()
