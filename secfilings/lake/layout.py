@@ -46,6 +46,8 @@ __all__ = [
     "parse_key",
     "value_unit",
     "THIRTEENF_DOLLARS_FROM",
+    "COMPACTED_NAME",
+    "SORT_COLUMNS",
 ]
 
 RAW_PREFIX = "raw/"
@@ -148,6 +150,18 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str]]] = {
 }
 
 TABLES: tuple[str, ...] = tuple(TABLE_COLUMNS)
+
+# ``secfilings compact`` rewrites a partition's NDJSON row files of a table into this one Parquet
+# file, sorted by the table's lookup key (then accession, position) so a CIK lookup reads few row
+# groups: ``tables/<table>/form=/year=/month=/compacted.parquet``. Readers take its rows plus the
+# rows of NDJSON files whose (partition, accession) it does not hold (see secfilings/scripts/compact_lake.py).
+COMPACTED_NAME = "compacted.parquet"
+SORT_COLUMNS: dict[str, str] = {
+    "ownership_filings": "issuer_cik",
+    "insider_transactions": "issuer_cik",
+    "fund_filings": "filer_cik",
+    "fund_holdings": "filer_cik",
+}
 
 # A real accession number or a synthetic content key.
 ACCESSION_KEY = re.compile(r"^(?:\d{10}-\d{2}-\d{6}|sha256-[0-9a-f]{40})$", re.ASCII)

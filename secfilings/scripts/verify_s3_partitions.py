@@ -196,11 +196,15 @@ class _Walker:
             self.problem("outside-scheme", sub, "folder below a month partition")
         data: list[tuple[str, str]] = []
         empties: list[str] = []
+        compacted = False
         for key, size in keys:
             name = key[len(prefix) :]
             if size == 0 and (key.endswith("/") or name in _MARKERS):
                 continue  # a folder marker (S3 console, Hadoop)
             self.report.objects += 1
+            if table is not None and name == layout.COMPACTED_NAME and size > 0:
+                compacted = True
+                continue  # the partition's compacted rows (secfilings compact): Parquet, not checked here
             parts = layout.parse_key(key)
             if parts is None or parts["table"] != table or (table is None and parts["ext"] not in RAW_EXTENSIONS):
                 expected = "<accession>.json" if table else "<accession>.xml|txt|nc"
@@ -215,7 +219,7 @@ class _Walker:
                     self.raw_documents.add(where)
                 elif table in FILING_TABLES:
                     self.filing_rows[where] = key
-        if not data:
+        if not data and not compacted:
             detail = "only empty files" if empties else "no data in this partition"
             self.problem("empty-partition", prefix, detail)
             return
