@@ -154,7 +154,8 @@ class DuckDBEngine:
         """``store_or_root``: a LocalObjectStore or a folder; ``columns`` overrides the layout's."""
         import duckdb  # noqa: PLC0415 - the engine is optional until used
 
-        root = getattr(store_or_root, "root", store_or_root)
+        # a folder (str or Path: a Path's own ``.root`` is "/", not a lake) or a store's root
+        root = store_or_root if isinstance(store_or_root, (str, os.PathLike)) else store_or_root.root
         self.root = Path(root).resolve()
         self._conn = duckdb.connect(database=":memory:")
         # globs are relative to the lake: a folder named like a pattern ("lake[1]", "a*b") is a
