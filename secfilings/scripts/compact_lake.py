@@ -1,7 +1,8 @@
 """Compact a folder lake: ``secfilings compact [--lake ...]``.
 
 Each table partition's NDJSON row files (``tables/<table>/form=/year=/month=/<accession>.json``,
-one per filing) become ONE Parquet file, ``compacted.parquet`` in the same partition, sorted by
+one per filing) become ONE Parquet file, ``compacted/<table>/form=/year=/month=/compacted.parquet``
+(outside ``tables/``, so an Athena JSON table over ``tables/<table>/`` never meets it), sorted by
 the table's lookup key (``layout.SORT_COLUMNS``: the issuer's or the filer's CIK, then accession
 and position) so DuckDB's row-group statistics let a CIK lookup skip most of it.
 
@@ -12,13 +13,13 @@ Per partition, in this order (each step leaves a lake that reads the same answer
    never listed); a crash here leaves an orphan there and the partition as it was;
 2. ``os.replace`` moves it over ``compacted.parquet`` (atomic on one filesystem): a reader sees
    the old file or the new one, never half of one;
-3. the NDJSON files it now covers are deleted. Until they are, readers leave out the rows of
+3. the NDJSON files it now covers are deleted (and the partition folder, once empty). Until they are, readers leave out the rows of
    any NDJSON file whose (partition, accession) the Parquet file holds, so nothing is counted
    twice (see ``secfilings.sql.engine.DuckDBEngine``); a crash here leaves covered files that
    the next run deletes.
 
 A partition without NDJSON files is left alone, so a second run changes nothing. Rows ingested
-after a compaction land as NDJSON files beside ``compacted.parquet`` and are read with it until
+after a compaction land as NDJSON files in ``tables/`` again and are read with it until
 the next run folds them in. A partition holding a row file DuckDB cannot read is left as it is
 and named on the report (exit 1); the other partitions are compacted.
 
@@ -73,8 +74,8 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _partitions(root: Path, table: str) -> list[Path]:
-    base = root / "tables" / table
+def _partitions(root: Path, table: str, top: str = "tables") -> list[Path]:
+    base = root / top / table
     found = []
     for form in sorted(base.glob("form=*")):
         for year in sorted(form.glob("year=*")):
@@ -97,7 +98,8 @@ def compact_partition(
     columns = table_columns()[table]
     partitions = partition_columns()
     own = {name: kind for name, kind in columns.items() if name not in partitions}
-    target = folder / layout.COMPACTED_NAME
+    partition = folder.relative_to(root / "tables" / table)
+    target = root / layout.COMPACTED_PREFIX / table / partition / layout.COMPACTED_NAME
     spec = ", ".join(f"{_literal(n)}: {_literal(k)}" for n, k in own.items())
     keys = [f.relative_to(root).as_posix() for f in json_files]
     fresh = (
@@ -131,6 +133,7 @@ def compact_partition(
         rows = conn.execute(f"SELECT count(*) FROM read_parquet({_literal(str(tmp))})").fetchone()[0]
         if stop_after == "write":
             return len(json_files), rows
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
     finally:
         if tmp.exists() and stop_after != "write":
@@ -141,6 +144,13 @@ def compact_partition(
         if stop_after == "delete" and path is json_files[len(json_files) // 2]:
             return len(json_files), rows  # half the covered files deleted, then the "crash"
         path.unlink(missing_ok=True)
+    # an emptied partition folder goes too (an empty folder reads as an empty partition); a
+    # concurrent ingest re-creates it (the local store's put retries a vanished folder)
+    for empty in (folder, folder.parent, folder.parent.parent):
+        try:
+            empty.rmdir()
+        except OSError:
+            break
     return len(json_files), rows
 
 
@@ -156,6 +166,12 @@ def compact_lake(
     try:
         conn.execute(f"SET file_search_path = {_literal(str(lake))}")
         work = [(table, folder) for table in layout.TABLES for folder in _partitions(lake, table)]
+        pending = {(table, folder.relative_to(lake / "tables" / table)) for table, folder in work}
+        report.unchanged = sum(  # compacted partitions with no row file since
+            (table, folder.relative_to(lake / "compacted" / table)) not in pending
+            for table in layout.TABLES
+            for folder in _partitions(lake, table, "compacted")
+        )
         for done, (table, folder) in enumerate(work, 1):
             try:
                 result = compact_partition(conn, lake, table, folder)

@@ -185,19 +185,17 @@ class DuckDBEngine:
     def _table_dir(self, table: str) -> Path:
         return self.root / "tables" / table
 
-    @staticmethod
-    def _files_state(folder: Path) -> tuple[bool, tuple[str, ...]]:
-        """(any NDJSON row file, the compacted Parquet files) under a table's folder."""
-        if not folder.is_dir():
-            return False, ()
+    def _files_state(self, table: str) -> tuple[bool, tuple[str, ...]]:
+        """(any NDJSON row file of the table, its compacted Parquet files)."""
         has_json = False
+        for _dirpath, _dirnames, filenames in os.walk(self._table_dir(table)):
+            if any(name.endswith(".json") for name in filenames):
+                has_json = True
+                break
         parquet: list[str] = []
-        for dirpath, _dirnames, filenames in os.walk(folder):
-            for name in filenames:
-                if name.endswith(".json"):
-                    has_json = True
-                elif name == _COMPACTED_NAME:
-                    parquet.append(os.path.join(dirpath, name))
+        for dirpath, _dirnames, filenames in os.walk(self.root / "compacted" / table):
+            if _COMPACTED_NAME in filenames:
+                parquet.append(os.path.join(dirpath, _COMPACTED_NAME))
         return has_json, tuple(sorted(parquet))
 
     def _literal(self, text: str) -> str:
@@ -206,7 +204,7 @@ class DuckDBEngine:
     def _create_view(self, table: str, columns: dict[str, str], state: tuple[bool, tuple[str, ...]]) -> None:
         """The table's view: compacted Parquet rows plus the rows of NDJSON files they do not cover.
 
-        A partition's ``compacted.parquet`` holds the rows of the NDJSON files it replaced; while
+        A partition's ``compacted/<table>/.../compacted.parquet`` holds the rows of the NDJSON files it replaced; while
         those files are still there (a compaction between its swap and its deletes, or a crash
         there) their rows are left out by (partition, accession), so no row is counted twice.
         Parquet files written before a column existed read that column as null.
@@ -237,7 +235,7 @@ class DuckDBEngine:
             json_body = f"SELECT {select_list} FROM {source}"
         parquet_body: str | None = None
         if parquet:
-            glob_sql = self._literal(f"tables/{table}/**/{_COMPACTED_NAME}")
+            glob_sql = self._literal(f"compacted/{table}/**/{_COMPACTED_NAME}")
             source = (
                 f"read_parquet({glob_sql}, hive_partitioning=true, hive_types={{{hive}}}, union_by_name=true)"
             )
@@ -271,7 +269,7 @@ class DuckDBEngine:
                     raise SqlError(f"invalid table name {table!r} in TABLE_COLUMNS")
             self._columns = columns
         for table, columns in self._columns.items():
-            state = self._files_state(self._table_dir(table))
+            state = self._files_state(table)
             if self._has_files.get(table) != state or table in self._skipped_by_table:
                 self._create_view(table, columns, state)
                 self._has_files[table] = state
@@ -314,14 +312,15 @@ class DuckDBEngine:
         self._skipped_by_table.setdefault(table, set()).add(key)
         self.skipped_files[key] = reason
         sys.stderr.write(f"secfilings: skipped the unreadable row file {key} ({reason[:200]})\n")
-        self._create_view(table, self._columns[table], self._files_state(self._table_dir(table)))
+        self._create_view(table, self._columns[table], self._files_state(table))
         return True
 
     def _bytes_of(self, tables: set[str]) -> int:
         total = 0
         for table in tables:
-            folder = self._table_dir(table)
-            for dirpath, _dirnames, filenames in os.walk(folder):
+            for dirpath, _dirnames, filenames in (
+                *os.walk(self._table_dir(table)), *os.walk(self.root / "compacted" / table)
+            ):
                 for name in filenames:
                     if name.endswith(".json") or name == _COMPACTED_NAME:
                         try:

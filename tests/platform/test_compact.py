@@ -52,11 +52,18 @@ def _answers(settings: Settings, companies: set[str], funds: set[str]) -> dict[s
 
 
 def _files(lake: Path, suffix: str) -> list[Path]:
-    return sorted(p for table in layout.TABLES for p in (lake / "tables" / table).rglob(f"*{suffix}"))
+    return sorted(
+        p for top in ("tables", "compacted") for table in layout.TABLES for p in (lake / top / table).rglob(f"*{suffix}")
+    )
 
 
 def _snapshot(lake: Path) -> dict[str, bytes]:
-    return {p.relative_to(lake).as_posix(): p.read_bytes() for p in (lake / "tables").rglob("*") if p.is_file()}
+    return {
+        p.relative_to(lake).as_posix(): p.read_bytes()
+        for top in ("tables", "compacted")
+        for p in (lake / top).rglob("*")
+        if p.is_file()
+    }
 
 
 def test_compaction_keeps_every_answer_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
@@ -74,6 +81,7 @@ def test_compaction_keeps_every_answer_and_a_second_run_changes_nothing(tmp_path
     assert _files(lake, ".json") == []
     parquet = _files(lake, ".parquet")
     assert parquet and all(p.name == layout.COMPACTED_NAME for p in parquet)
+    assert all(p.relative_to(lake).parts[0] == "compacted" for p in parquet)
     assert report.rows == sum(sum(c.values()) for c in before["rows"].values())
     assert list((lake / ".tmp").glob("compact-*")) == []
     assert _answers(settings, companies, funds) == before
@@ -195,6 +203,7 @@ def test_a_corrupt_row_file_leaves_its_partition_and_is_named(tmp_path: Path) ->
     victim.write_text('{"accession_number": "0000000001-25-000001", \n')
     report = compact_lake(lake)
     assert len(report.failed) == 1 and victim.parent.relative_to(lake).as_posix() in report.failed[0]
-    assert victim.exists() and not (victim.parent / layout.COMPACTED_NAME).exists()
+    partition = victim.parent.relative_to(lake / "tables")
+    assert victim.exists() and not (lake / "compacted" / partition / layout.COMPACTED_NAME).exists()
     assert report.partitions > 0
     assert list((lake / ".tmp").glob("compact-*")) == []  # nothing staged is left behind
