@@ -256,3 +256,16 @@ def test_athena_parquet_table_and_view_over_both(tmp_path: Path, table: str) -> 
         names = [c[0] for c in cursor.description]
         got = Counter(tuple(sorted(zip(names, row))) for row in cursor.fetchall())
     assert got == expected and sum(got.values()) > 0
+
+
+def test_an_s3_lake_is_refused_with_one_line(aws_settings: Settings) -> None:
+    with open_platform(aws_settings) as platform:  # an S3 lake (moto server) holding filings
+        ingest_paths(platform, [bundled_data() / "form4"])
+        keys_before = platform.store.list("").keys
+    err = io.StringIO()
+    args = ["compact", "--lake", aws_settings.lake, "--index-table", aws_settings.index_table]
+    assert main(args, out=io.StringIO(), err=err) == 2
+    lines = err.getvalue().strip().splitlines()
+    assert len(lines) == 1 and "folder lake only" in lines[0] and aws_settings.lake in lines[0], lines
+    with open_platform(aws_settings) as platform:
+        assert platform.store.list("").keys == keys_before  # nothing written or removed
