@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--keys-only", action="store_true", help="list only; never read an object")
     backfill = commands.add_parser("backfill-index", parents=[common], help="fill the lookup index from the lake")
     backfill.add_argument("--restart", action="store_true", help="ignore the checkpoints of earlier runs")
+    commands.add_parser("compact", parents=[common], help="rewrite each partition's row files to one sorted Parquet file")
     serve = commands.add_parser("serve", parents=[common], help="the endpoints over HTTP (see docs/cli.md)")
     serve.add_argument("--host", default=None, help="address to listen on (SECFILINGS_HOST; default 127.0.0.1)")
     serve.add_argument("--port", default=None, help="port, 0 for any free one (SECFILINGS_PORT; default 8000)")
@@ -223,6 +224,23 @@ def _cmd_backfill(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_compact(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from secfilings.config import open_platform
+    from secfilings.scripts.compact_lake import compact_lake
+
+    with open_platform(_settings(args), create=False) as platform:
+        root = getattr(platform.store, "root", None)
+        if root is None:
+            err.write(f"secfilings: compact works on a folder lake only, not {platform.store!r}\n")
+            return EXIT_USAGE
+        report = compact_lake(root, progress=_progress(err, "compact partitions"))
+    if args.json:
+        _dump(out, report.to_json())
+    else:
+        report.write_text(out)
+    return EXIT_PROBLEM if report.failed else EXIT_OK
+
+
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.serve import run_server
 
@@ -250,6 +268,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
     "sync": _cmd_sync,
     "verify-partitions": _cmd_verify,
     "backfill-index": _cmd_backfill,
+    "compact": _cmd_compact,
     "serve": _cmd_serve,
     "demo": _cmd_demo,
     "cost-report": _cmd_cost_report,

@@ -5,6 +5,7 @@ Hive-style partitions by form and filing year/month::
     raw/form=<form>/year=<YYYY>/month=<MM>/<accession>.<ext>
     tables/<table>/form=<form>/year=<YYYY>/month=<MM>/<accession>.json     (NDJSON, one file per filing)
     quarantine/<yyyy-mm-dd>/<sha256[:16]>-<name>    (+ "<same>.reason.txt")
+    compacted/<table>/form=<form>/year=<YYYY>/month=<MM>/compacted.parquet  (secfilings compact)
 
 ``<form>`` is the form type with ``/`` removed (``4/A`` -> ``4A``, ``13F-HR/A`` -> ``13F-HRA``).
 The partition date is the filing date; for a bare document (no submission header, so no filing
@@ -46,6 +47,9 @@ __all__ = [
     "parse_key",
     "value_unit",
     "THIRTEENF_DOLLARS_FROM",
+    "COMPACTED_PREFIX",
+    "COMPACTED_NAME",
+    "SORT_COLUMNS",
 ]
 
 RAW_PREFIX = "raw/"
@@ -148,6 +152,21 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str]]] = {
 }
 
 TABLES: tuple[str, ...] = tuple(TABLE_COLUMNS)
+
+# ``secfilings compact`` rewrites a partition's NDJSON row files of a table into this one Parquet
+# file, sorted by the table's lookup key (then accession, position) so a CIK lookup reads few row
+# groups: ``compacted/<table>/form=/year=/month=/compacted.parquet``, beside ``tables/`` rather
+# than in it, so that an Athena JSON table over ``tables/<table>/`` never meets a Parquet file
+# (Athena has one table per format). Readers take its rows plus the rows of NDJSON files whose
+# (partition, accession) it does not hold (see secfilings/scripts/compact_lake.py).
+COMPACTED_PREFIX = "compacted/"
+COMPACTED_NAME = "compacted.parquet"
+SORT_COLUMNS: dict[str, str] = {
+    "ownership_filings": "issuer_cik",
+    "insider_transactions": "issuer_cik",
+    "fund_filings": "filer_cik",
+    "fund_holdings": "filer_cik",
+}
 
 # A real accession number or a synthetic content key.
 ACCESSION_KEY = re.compile(r"^(?:\d{10}-\d{2}-\d{6}|sha256-[0-9a-f]{40})$", re.ASCII)

@@ -7,7 +7,8 @@ listing of every key at once) and reports:
   (``raw/form=<form>/year=<YYYY>/month=<MM>/<accession>.<xml|txt|nc>``,
   ``tables/<table>/form=.../year=.../month=.../<accession>.json``,
   ``tables/insider_activity/window_end=<date>/window_days=<n>/activity.json``,
-  ``quarantine/<yyyy-mm-dd>/...``); top-level names starting with ``_`` or ``.`` (the SQLite
+  ``quarantine/<yyyy-mm-dd>/...``; ``compacted/`` holds ``secfilings compact``'s Parquet files,
+  not checked yet); top-level names starting with ``_`` or ``.`` (the SQLite
   index, Athena results, checkpoints) are private and not checked;
 - ``mismatch``: a table file whose rows disagree with its key (form, filing year/month,
   accession number, window), or that is not NDJSON;
@@ -147,6 +148,8 @@ class _Walker:
                 self.tables(prefix)
             elif prefix == layout.QUARANTINE_PREFIX:
                 self.quarantine(prefix)
+            elif prefix == layout.COMPACTED_PREFIX:
+                pass  # ``secfilings compact``'s Parquet files: not checked here yet
             elif not prefix.startswith(("_", ".")):
                 self.problem("outside-scheme", prefix, "unknown top-level folder")
 
@@ -179,9 +182,17 @@ class _Walker:
                 self.problem("outside-scheme", sub, f"expected a {what} folder")
             else:
                 found.append((sub, match.group(1)))
-        if not found and not prefixes:
+        if not found and not prefixes and not self.compacted(prefix):
             self.problem("empty-partition", prefix, f"no {what} folder below")
         return found
+
+    def compacted(self, prefix: str) -> bool:
+        """``tables/<table>/`` emptied by ``secfilings compact``: its rows are in ``compacted/<table>/``."""
+        parts = prefix.split("/")
+        if len(parts) != 3 or parts[0] + "/" != layout.TABLES_PREFIX or parts[1] not in layout.TABLE_COLUMNS:
+            return False
+        _keys, below = self.list(f"{layout.COMPACTED_PREFIX}{parts[1]}/")
+        return bool(below)
 
     def partitioned(self, prefix: str, table: str | None) -> None:
         for form_prefix, form in self.expect(prefix, _FORM_DIR, "form=<form>"):

@@ -44,6 +44,7 @@ _FALLBACK_TABLES = ("ownership_filings", "insider_transactions", "fund_filings",
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BAD_FILE = re.compile(r'in file "([^"]+)"')  # DuckDB's words for a row file it cannot read
 _MAX_SKIPPED_PER_QUERY = 100
+_COMPACTED_NAME = "compacted.parquet"  # layout.COMPACTED_NAME: a partition's compacted rows
 
 # Athena/Hive type names -> DuckDB type names (anything else is passed through upper-cased)
 _TYPE_MAP = {
@@ -153,7 +154,8 @@ class DuckDBEngine:
         """``store_or_root``: a LocalObjectStore or a folder; ``columns`` overrides the layout's."""
         import duckdb  # noqa: PLC0415 - the engine is optional until used
 
-        root = getattr(store_or_root, "root", store_or_root)
+        # a folder (str or Path: a Path's own ``.root`` is "/", not a lake) or a store's root
+        root = store_or_root if isinstance(store_or_root, (str, os.PathLike)) else store_or_root.root
         self.root = Path(root).resolve()
         self._conn = duckdb.connect(database=":memory:")
         # globs are relative to the lake: a folder named like a pattern ("lake[1]", "a*b") is a
@@ -165,7 +167,7 @@ class DuckDBEngine:
             if columns is not None
             else None
         )
-        self._has_files: dict[str, bool] = {}
+        self._has_files: dict[str, tuple[bool, tuple[str, ...]]] = {}
         self._partitions = partition_columns()
         self._view_sql: str | None = None
         self._view_tables: set[str] = set()
@@ -183,28 +185,42 @@ class DuckDBEngine:
     def _table_dir(self, table: str) -> Path:
         return self.root / "tables" / table
 
-    @staticmethod
-    def _any_json(folder: Path) -> bool:
-        if not folder.is_dir():
-            return False
-        for _dirpath, _dirnames, filenames in os.walk(folder):
+    def _files_state(self, table: str) -> tuple[bool, tuple[str, ...]]:
+        """(any NDJSON row file of the table, its compacted Parquet files)."""
+        has_json = False
+        for _dirpath, _dirnames, filenames in os.walk(self._table_dir(table)):
             if any(name.endswith(".json") for name in filenames):
-                return True
-        return False
+                has_json = True
+                break
+        parquet: list[str] = []
+        for dirpath, _dirnames, filenames in os.walk(self.root / "compacted" / table):
+            if _COMPACTED_NAME in filenames:
+                parquet.append(os.path.join(dirpath, _COMPACTED_NAME))
+        return has_json, tuple(sorted(parquet))
 
     def _literal(self, text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
-    def _create_view(self, table: str, columns: dict[str, str], has_files: bool) -> None:
+    def _create_view(self, table: str, columns: dict[str, str], state: tuple[bool, tuple[str, ...]]) -> None:
+        """The table's view: compacted Parquet rows plus the rows of NDJSON files they do not cover.
+
+        A partition's ``compacted/<table>/.../compacted.parquet`` holds the rows of the NDJSON files it replaced; while
+        those files are still there (a compaction between its swap and its deletes, or a crash
+        there) their rows are left out by (partition, accession), so no row is counted twice.
+        Parquet files written before a column existed read that column as null.
+        """
+        has_files, parquet = state
         partitions = self._partitions
         own = {name: kind for name, kind in columns.items() if name not in partitions}
         all_columns = {**own, **partitions}
         select_list = ", ".join(f'"{name}"' for name in all_columns)
+        hive = ", ".join(f"{self._literal(name)}: {self._literal(kind)}" for name, kind in partitions.items())
         skipped = self._skipped_by_table.get(table)
         files: list[str] | None = None
         if has_files and skipped:
             files = [key for key in self._table_keys(table) if key not in skipped]
             has_files = bool(files)
+        json_body: str | None = None
         if has_files:
             glob = f"tables/{table}/**/*.json"  # relative to file_search_path, the lake
             if files is not None:  # every file but the skipped ones (keys are layout-safe names)
@@ -212,14 +228,33 @@ class DuckDBEngine:
             else:
                 glob_sql = self._literal(glob)
             spec = ", ".join(f"{self._literal(name)}: {self._literal(kind)}" for name, kind in own.items())
-            hive = ", ".join(
-                f"{self._literal(name)}: {self._literal(kind)}" for name, kind in partitions.items()
-            )
             source = (
                 f"read_json({glob_sql}, format='newline_delimited',"
                 f" hive_partitioning=true, hive_types={{{hive}}}, columns={{{spec}}})"
             )
-            body = f"SELECT {select_list} FROM {source}"
+            json_body = f"SELECT {select_list} FROM {source}"
+        parquet_body: str | None = None
+        if parquet:
+            glob_sql = self._literal(f"compacted/{table}/**/{_COMPACTED_NAME}")
+            source = (
+                f"read_parquet({glob_sql}, hive_partitioning=true, hive_types={{{hive}}}, union_by_name=true)"
+            )
+            present = {
+                row[0] for row in self._conn.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+            }
+            items = [
+                f'CAST("{name}" AS {kind}) AS "{name}"' if name in present else f'CAST(NULL AS {kind}) AS "{name}"'
+                for name, kind in all_columns.items()
+            ]
+            parquet_body = f"SELECT {', '.join(items)} FROM {source}"
+        if parquet_body and json_body:
+            keys = ", ".join(f'"{name}"' for name in (*partitions, "accession_number"))
+            body = (
+                f"{parquet_body} UNION ALL SELECT fresh.* FROM ({json_body}) AS fresh"
+                f" ANTI JOIN (SELECT DISTINCT {keys} FROM ({parquet_body}) AS c) AS done USING ({keys})"
+            )
+        elif parquet_body or json_body:
+            body = parquet_body or json_body or ""
         else:
             casts = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in all_columns.items())
             body = f"SELECT {casts} WHERE false"
@@ -234,10 +269,10 @@ class DuckDBEngine:
                     raise SqlError(f"invalid table name {table!r} in TABLE_COLUMNS")
             self._columns = columns
         for table, columns in self._columns.items():
-            has_files = self._any_json(self._table_dir(table))
-            if self._has_files.get(table) != has_files or table in self._skipped_by_table:
-                self._create_view(table, columns, has_files)
-                self._has_files[table] = has_files
+            state = self._files_state(table)
+            if self._has_files.get(table) != state or table in self._skipped_by_table:
+                self._create_view(table, columns, state)
+                self._has_files[table] = state
         view = load_view_sql()
         if view is not None and view != self._view_sql:
             import duckdb  # noqa: PLC0415
@@ -277,16 +312,17 @@ class DuckDBEngine:
         self._skipped_by_table.setdefault(table, set()).add(key)
         self.skipped_files[key] = reason
         sys.stderr.write(f"secfilings: skipped the unreadable row file {key} ({reason[:200]})\n")
-        self._create_view(table, self._columns[table], True)
+        self._create_view(table, self._columns[table], self._files_state(table))
         return True
 
     def _bytes_of(self, tables: set[str]) -> int:
         total = 0
         for table in tables:
-            folder = self._table_dir(table)
-            for dirpath, _dirnames, filenames in os.walk(folder):
+            for dirpath, _dirnames, filenames in (
+                *os.walk(self._table_dir(table)), *os.walk(self.root / "compacted" / table)
+            ):
                 for name in filenames:
-                    if name.endswith(".json"):
+                    if name.endswith(".json") or name == _COMPACTED_NAME:
                         try:
                             total += os.stat(os.path.join(dirpath, name)).st_size
                         except FileNotFoundError:

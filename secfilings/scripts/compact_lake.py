@@ -1,0 +1,192 @@
+"""Compact a folder lake: ``secfilings compact [--lake ...]``.
+
+Each table partition's NDJSON row files (``tables/<table>/form=/year=/month=/<accession>.json``,
+one per filing) become ONE Parquet file, ``compacted/<table>/form=/year=/month=/compacted.parquet``
+(outside ``tables/``, so an Athena JSON table over ``tables/<table>/`` never meets it), sorted by
+the table's lookup key (``layout.SORT_COLUMNS``: the issuer's or the filer's CIK, then accession
+and position) so DuckDB's row-group statistics let a CIK lookup skip most of it.
+
+Per partition, in this order (each step leaves a lake that reads the same answers):
+
+1. DuckDB writes the partition's rows (the existing ``compacted.parquet``, if any, plus the rows
+   of the NDJSON files it does not cover yet) to ``<lake>/.tmp/`` (the lake's staging area,
+   never listed); a crash here leaves an orphan there and the partition as it was;
+2. ``os.replace`` moves it over ``compacted.parquet`` (atomic on one filesystem): a reader sees
+   the old file or the new one, never half of one;
+3. the NDJSON files it now covers are deleted (and the partition folder, once empty). Until they are, readers leave out the rows of
+   any NDJSON file whose (partition, accession) the Parquet file holds, so nothing is counted
+   twice (see ``secfilings.sql.engine.DuckDBEngine``); a crash here leaves covered files that
+   the next run deletes.
+
+A partition without NDJSON files is left alone, so a second run changes nothing. Rows ingested
+after a compaction land as NDJSON files in ``tables/`` again and are read with it until
+the next run folds them in. A partition holding a row file DuckDB cannot read is left as it is
+and named on the report (exit 1); the other partitions are compacted.
+
+Only a folder lake is compacted for now; ``backfill-index`` reads NDJSON row files and so does not
+see compacted rows (run it before compacting).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from secfilings.lake import layout
+from secfilings.lake.objects import TMP_FOLDER
+from secfilings.sql.engine import partition_columns, table_columns
+
+__all__ = ["CompactReport", "compact_lake", "compact_partition", "STEPS"]
+
+STEPS = ("write", "swap", "delete")
+
+
+@dataclass
+class CompactReport:
+    partitions: int = 0  # partitions compacted by this run
+    files: int = 0  # NDJSON row files folded in (and deleted)
+    rows: int = 0  # rows in the Parquet files written
+    unchanged: int = 0  # partitions with nothing to compact
+    failed: list[str] = field(default_factory=list)  # "<partition>: <why>"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "partitions": self.partitions,
+            "files": self.files,
+            "rows": self.rows,
+            "unchanged": self.unchanged,
+            "failed": list(self.failed),
+        }
+
+    def write_text(self, out: TextIO) -> None:
+        out.write(
+            f"compacted {self.partitions} partitions ({self.files} row files, {self.rows} rows);"
+            f" {self.unchanged} unchanged\n"
+        )
+        for line in self.failed:
+            out.write(f"not compacted: {line}\n")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _partitions(root: Path, table: str, top: str = "tables") -> list[Path]:
+    base = root / top / table
+    found = []
+    for form in sorted(base.glob("form=*")):
+        for year in sorted(form.glob("year=*")):
+            for month in sorted(year.glob("month=*")):
+                if month.is_dir():
+                    found.append(month)
+    return found
+
+
+def compact_partition(
+    conn: Any, root: Path, table: str, folder: Path, *, stop_after: str | None = None
+) -> tuple[int, int] | None:
+    """Compact one partition folder; ``(files, rows)`` or None when there was nothing to do.
+
+    ``stop_after`` (one of ``STEPS``) stops there, as a crash would: for the crash tests.
+    """
+    json_files = sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(".json"))
+    if not json_files:
+        return None
+    columns = table_columns()[table]
+    partitions = partition_columns()
+    own = {name: kind for name, kind in columns.items() if name not in partitions}
+    partition = folder.relative_to(root / "tables" / table)
+    target = root / layout.COMPACTED_PREFIX / table / partition / layout.COMPACTED_NAME
+    spec = ", ".join(f"{_literal(n)}: {_literal(k)}" for n, k in own.items())
+    keys = [f.relative_to(root).as_posix() for f in json_files]
+    fresh = (
+        f"SELECT {', '.join(f'{chr(34)}{n}{chr(34)}' for n in own)} FROM read_json("
+        f"[{', '.join(_literal(k) for k in keys)}], format='newline_delimited', columns={{{spec}}})"
+    )
+    if target.exists():
+        old_src = f"read_parquet({_literal(target.relative_to(root).as_posix())}, union_by_name=true)"
+        present = {row[0] for row in conn.execute(f"DESCRIBE SELECT * FROM {old_src}").fetchall()}
+        items = ", ".join(
+            f'CAST("{n}" AS {k}) AS "{n}"' if n in present else f'CAST(NULL AS {k}) AS "{n}"'
+            for n, k in own.items()
+        )
+        old = f"SELECT {items} FROM {old_src}"
+        body = (
+            f"{old} UNION ALL SELECT f.* FROM ({fresh}) AS f"
+            f" ANTI JOIN (SELECT DISTINCT accession_number FROM ({old}) AS o) AS d USING (accession_number)"
+        )
+    else:
+        body = fresh
+    order = [layout.SORT_COLUMNS.get(table), "accession_number", "position" if "position" in own else None]
+    order_sql = ", ".join(f'"{c}"' for c in order if c)
+    staging = root / TMP_FOLDER
+    staging.mkdir(exist_ok=True)
+    tmp = staging / f"compact-{os.getpid()}-{secrets.token_hex(6)}.parquet"
+    try:
+        conn.execute(
+            f"COPY (SELECT * FROM ({body}) AS r ORDER BY {order_sql}) TO {_literal(str(tmp))}"
+            " (FORMAT parquet, ROW_GROUP_SIZE 2048)"
+        )
+        rows = conn.execute(f"SELECT count(*) FROM read_parquet({_literal(str(tmp))})").fetchone()[0]
+        if stop_after == "write":
+            return len(json_files), rows
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists() and stop_after != "write":
+            tmp.unlink()
+    if stop_after == "swap":
+        return len(json_files), rows
+    for path in json_files:
+        if stop_after == "delete" and path is json_files[len(json_files) // 2]:
+            return len(json_files), rows  # half the covered files deleted, then the "crash"
+        path.unlink(missing_ok=True)
+    # an emptied partition folder goes too (an empty folder reads as an empty partition); a
+    # concurrent ingest re-creates it (the local store's put retries a vanished folder)
+    for empty in (folder, folder.parent, folder.parent.parent):
+        try:
+            empty.rmdir()
+        except OSError:
+            break
+    return len(json_files), rows
+
+
+def compact_lake(
+    root: str | os.PathLike[str], *, progress: Callable[[int, int], None] | None = None
+) -> CompactReport:
+    """Compact every partition of every table of the folder lake at ``root``."""
+    import duckdb  # noqa: PLC0415
+
+    lake = Path(root).resolve()
+    report = CompactReport()
+    conn = duckdb.connect(database=":memory:")
+    try:
+        conn.execute(f"SET file_search_path = {_literal(str(lake))}")
+        work = [(table, folder) for table in layout.TABLES for folder in _partitions(lake, table)]
+        pending = {(table, folder.relative_to(lake / "tables" / table)) for table, folder in work}
+        report.unchanged = sum(  # compacted partitions with no row file since
+            (table, folder.relative_to(lake / "compacted" / table)) not in pending
+            for table in layout.TABLES
+            for folder in _partitions(lake, table, "compacted")
+        )
+        for done, (table, folder) in enumerate(work, 1):
+            try:
+                result = compact_partition(conn, lake, table, folder)
+            except duckdb.Error as error:
+                first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                report.failed.append(f"{folder.relative_to(lake).as_posix()!r}: {first[:200]}")
+                continue
+            if result is None:
+                report.unchanged += 1
+            else:
+                report.partitions += 1
+                report.files += result[0]
+                report.rows += result[1]
+            if progress:
+                progress(done, len(work))
+    finally:
+        conn.close()
+    return report

@@ -1,0 +1,271 @@
+"""``secfilings compact``: a folder lake's partitions rewritten to one CIK-sorted Parquet file each,
+read by DuckDB with the NDJSON files not yet compacted, with the same answers before and after,
+after later ingests, and after a crash at any step."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from secfilings.cli import main
+from secfilings.config import Settings, open_platform
+from secfilings.demo import bundled_data
+from secfilings.lake import layout
+from secfilings.scripts.compact_lake import STEPS, _partitions, compact_lake, compact_partition
+from secfilings.services.api.athena.companies import get_company
+from secfilings.services.api.athena.funds import get_fund
+from secfilings.sql.engine import DuckDBEngine, table_columns
+from secfilings.workers.form4_parser.worker import ingest_paths
+
+from .readside_helpers import bundled_lake, lake_rows
+
+UNKNOWN = ("990000001", "1")
+
+
+def _ciks(lake: Path) -> tuple[set[str], set[str]]:
+    companies = {row["issuer_cik"] for row in lake_rows(lake, "ownership_filings")}
+    funds = {row["filer_cik"] for row in lake_rows(lake, "fund_filings")}
+    return companies, funds
+
+
+def _table_rows(platform: Any) -> dict[str, Counter[tuple[Any, ...]]]:
+    result = {}
+    for table in layout.TABLES:
+        rows = platform.sql.query(f"SELECT * FROM {table}")
+        result[table] = Counter(tuple(sorted(row.items())) for row in rows)
+    return result
+
+
+def _answers(settings: Settings, companies: set[str], funds: set[str]) -> dict[str, Any]:
+    """Every company and fund answer, from SQL (index off), and every table's rows."""
+    with open_platform(settings.with_changes(index_mode="off"), create=False) as platform:
+        return {
+            "companies": {cik: get_company(platform, cik) for cik in sorted(companies | set(UNKNOWN))},
+            "funds": {cik: get_fund(platform, cik) for cik in sorted(funds | set(UNKNOWN))},
+            "rows": _table_rows(platform),
+        }
+
+
+def _files(lake: Path, suffix: str) -> list[Path]:
+    return sorted(
+        p for top in ("tables", "compacted") for table in layout.TABLES for p in (lake / top / table).rglob(f"*{suffix}")
+    )
+
+
+def _snapshot(lake: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(lake).as_posix(): p.read_bytes()
+        for top in ("tables", "compacted")
+        for p in (lake / top).rglob("*")
+        if p.is_file()
+    }
+
+
+def test_compaction_keeps_every_answer_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    settings = bundled_lake(lake)
+    companies, funds = _ciks(lake)
+    assert len(companies) >= 3 and len(funds) >= 2
+    before = _answers(settings, companies, funds)
+    assert sum(sum(c.values()) for c in before["rows"].values()) > 50
+    json_files = len(_files(lake, ".json"))
+
+    report = compact_lake(lake)
+    assert report.failed == []
+    assert report.files == json_files and report.partitions > 0
+    assert _files(lake, ".json") == []
+    parquet = _files(lake, ".parquet")
+    assert parquet and all(p.name == layout.COMPACTED_NAME for p in parquet)
+    assert all(p.relative_to(lake).parts[0] == "compacted" for p in parquet)
+    assert report.rows == sum(sum(c.values()) for c in before["rows"].values())
+    assert list((lake / ".tmp").glob("compact-*")) == []
+    assert _answers(settings, companies, funds) == before
+
+    # sorted by the lookup key, with row-group statistics on it
+    table = "insider_transactions"
+    biggest = max((p for p in parquet if f"/{table}/" in p.as_posix()), key=lambda p: p.stat().st_size)
+    sort_column = layout.SORT_COLUMNS[table]
+    with duckdb.connect() as conn:
+        values = [r[0] for r in conn.execute(f"SELECT {sort_column} FROM read_parquet(?)", [str(biggest)]).fetchall()]
+        stats = conn.execute(
+            "SELECT stats_min_value, stats_max_value FROM parquet_metadata(?) WHERE path_in_schema = ?",
+            [str(biggest), sort_column],
+        ).fetchall()
+    assert values == sorted(values)
+    assert stats and all(low is not None and high is not None for low, high in stats)
+
+    snapshot = _snapshot(lake)
+    again = compact_lake(lake)
+    assert (again.partitions, again.files, again.failed) == (0, 0, [])
+    assert again.unchanged == report.partitions
+    assert _snapshot(lake) == snapshot
+
+    # verify-partitions accepts compacted partitions
+    out = io.StringIO()
+    assert main(["verify-partitions", "--lake", str(lake)], out=out, err=io.StringIO()) == 0, out.getvalue()
+
+
+def test_rows_ingested_after_compaction_read_with_the_compacted_ones(tmp_path: Path) -> None:
+    form4 = sorted((bundled_data() / "form4").iterdir())
+    first, rest = form4[: len(form4) // 2], form4[len(form4) // 2 :]
+    everything = [bundled_data() / "form4", bundled_data() / "13f"]
+    reference = tmp_path / "reference"
+    settings_ref = Settings(lake=str(reference), index_mode="off")
+    with open_platform(settings_ref) as platform:
+        ingest_paths(platform, everything)
+    companies, funds = _ciks(reference)
+    expected = _answers(settings_ref, companies, funds)
+
+    lake = tmp_path / "lake"
+    settings = Settings(lake=str(lake), index_mode="off")
+    with open_platform(settings) as platform:
+        ingest_paths(platform, first)
+    assert compact_lake(lake).partitions > 0
+    with open_platform(settings) as platform:
+        ingest_paths(platform, rest + [bundled_data() / "13f"])
+        ingest_paths(platform, first)  # filings already compacted, ingested again
+    assert _files(lake, ".json") and _files(lake, ".parquet")
+    assert _answers(settings, companies, funds) == expected
+
+    assert compact_lake(lake).failed == []
+    assert _files(lake, ".json") == []
+    assert _answers(settings, companies, funds) == expected
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_crash_at_any_step_reads_the_same_and_the_next_run_finishes(tmp_path: Path, step: str) -> None:
+    lake = tmp_path / "lake"
+    settings = bundled_lake(lake)
+    companies, funds = _ciks(lake)
+    before = _answers(settings, companies, funds)
+    json_before = _files(lake, ".json")
+
+    with duckdb.connect() as conn:
+        conn.execute(f"SET file_search_path = '{lake.resolve()}'")
+        for table in layout.TABLES:
+            for folder in _partitions(lake.resolve(), table):
+                compact_partition(conn, lake.resolve(), table, folder, stop_after=step)
+    if step == "write":  # staged only: the partitions untouched, an orphan in .tmp
+        assert _files(lake, ".parquet") == [] and _files(lake, ".json") == json_before
+        assert list((lake / ".tmp").glob("compact-*.parquet"))
+    elif step == "swap":  # Parquet in place beside every NDJSON file it covers
+        assert _files(lake, ".parquet") and _files(lake, ".json") == json_before
+    else:  # some covered files deleted, others left
+        assert _files(lake, ".parquet") and 0 < len(_files(lake, ".json")) < len(json_before)
+    assert _answers(settings, companies, funds) == before
+
+    report = compact_lake(lake)
+    assert report.failed == []
+    assert _files(lake, ".json") == []
+    assert _answers(settings, companies, funds) == before
+
+
+def test_a_column_added_later_reads_as_null_from_old_parquet(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    bundled_lake(lake)
+    compact_lake(lake)
+    columns = table_columns()
+    columns["fund_filings"] = {**columns["fund_filings"], "added_later": "VARCHAR"}
+    engine = DuckDBEngine(lake, columns=columns)
+    try:
+        rows = engine.query("SELECT filer_cik, added_later FROM fund_filings")
+    finally:
+        engine.close()
+    assert rows and all(row["added_later"] is None and row["filer_cik"] for row in rows)
+
+
+def test_compact_command(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    bundled_lake(lake)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["compact", "--lake", str(lake)], out=out, err=err) == 0, err.getvalue()
+    assert out.getvalue().startswith("compacted ") and " 0 unchanged" in out.getvalue()
+    out = io.StringIO()
+    assert main(["compact", "--lake", str(lake), "--json"], out=out, err=io.StringIO()) == 0
+    assert '"partitions": 0' in out.getvalue()
+
+    missing = tmp_path / "nowhere"
+    err = io.StringIO()
+    assert main(["compact", "--lake", str(missing)], out=io.StringIO(), err=err) == 2
+    assert len(err.getvalue().strip().splitlines()) == 1 and str(missing) in err.getvalue()
+    assert not missing.exists()
+
+
+def test_a_corrupt_row_file_leaves_its_partition_and_is_named(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    bundled_lake(lake)
+    victim = _files(lake, ".json")[0]
+    victim.write_text('{"accession_number": "0000000001-25-000001", \n')
+    report = compact_lake(lake)
+    assert len(report.failed) == 1 and victim.parent.relative_to(lake).as_posix() in report.failed[0]
+    partition = victim.parent.relative_to(lake / "tables")
+    assert victim.exists() and not (lake / "compacted" / partition / layout.COMPACTED_NAME).exists()
+    assert report.partitions > 0
+    assert list((lake / ".tmp").glob("compact-*")) == []  # nothing staged is left behind
+
+
+DDL_DIR = Path(__file__).resolve().parents[2] / "infra" / "athena" / "ddl" / "compacted"
+
+
+@pytest.mark.parametrize("table", sorted(layout.TABLE_COLUMNS))
+def test_athena_parquet_table_and_view_over_both(tmp_path: Path, table: str) -> None:
+    import sqlglot
+    from sqlglot import exp
+
+    ddl = sqlglot.parse_one((DDL_DIR / f"{table}_compacted.sql").read_text(encoding="utf-8"), read="athena")
+    assert isinstance(ddl, exp.Create) and ddl.args["kind"] == "TABLE"
+    assert ddl.this.this.name == f"{table}_compacted"
+    assert [col.name for col in ddl.this.expressions] == [name for name, _ in layout.TABLE_COLUMNS[table]]
+    text = (DDL_DIR / f"{table}_compacted.sql").read_text(encoding="utf-8")
+    assert "STORED AS PARQUET" in text and "JsonSerDe" not in text
+    location = ddl.args["properties"].find(exp.LocationProperty)
+    assert location is not None and location.this.name.endswith(f"/compacted/{table}/")
+    view_sql = (DDL_DIR / f"{table}_all.sql").read_text(encoding="utf-8")
+    view = sqlglot.parse_one(view_sql, read="athena")
+    assert isinstance(view, exp.Create) and view.args["kind"] == "VIEW" and view.this.name == f"{table}_all"
+
+    # the view's SQL, run by DuckDB over a half-compacted lake (a crash between swap and deletes,
+    # then a later ingest), gives every row once: the same rows as the lake before compaction
+    lake = tmp_path / "lake"
+    settings = bundled_lake(lake)
+    with open_platform(settings.with_changes(index_mode="off"), create=False) as platform:
+        expected = _table_rows(platform)[table]
+    with duckdb.connect() as conn:
+        conn.execute(f"SET file_search_path = '{lake.resolve()}'")
+        for folder in _partitions(lake.resolve(), table):
+            compact_partition(conn, lake.resolve(), table, folder, stop_after="delete")
+    assert list((lake / "compacted" / table).rglob("*.parquet")) and list((lake / "tables" / table).rglob("*.json"))
+    hive = "hive_partitioning=true, hive_types={'form': 'VARCHAR', 'year': 'VARCHAR', 'month': 'VARCHAR'}"
+    spec = ", ".join(f"'{n}': '{k}'" for n, k in table_columns()[table].items())
+    with duckdb.connect() as conn:
+        conn.execute(f"SET file_search_path = '{lake.resolve()}'")
+        conn.execute(
+            f"CREATE VIEW {table}_compacted AS SELECT * FROM read_parquet('compacted/{table}/**/*.parquet', {hive})"
+        )
+        conn.execute(
+            f"CREATE VIEW {table} AS SELECT * FROM read_json('tables/{table}/**/*.json',"
+            f" format='newline_delimited', {hive}, columns={{{spec}}})"
+        )
+        conn.execute(sqlglot.transpile(view_sql, read="athena", write="duckdb")[0])
+        cursor = conn.execute(f"SELECT * FROM {table}_all")
+        names = [c[0] for c in cursor.description]
+        got = Counter(tuple(sorted(zip(names, row))) for row in cursor.fetchall())
+    assert got == expected and sum(got.values()) > 0
+
+
+def test_an_s3_lake_is_refused_with_one_line(aws_settings: Settings) -> None:
+    with open_platform(aws_settings) as platform:  # an S3 lake (moto server) holding filings
+        ingest_paths(platform, [bundled_data() / "form4"])
+        keys_before = platform.store.list("").keys
+    err = io.StringIO()
+    args = ["compact", "--lake", aws_settings.lake, "--index-table", aws_settings.index_table]
+    assert main(args, out=io.StringIO(), err=err) == 2
+    lines = err.getvalue().strip().splitlines()
+    assert len(lines) == 1 and "folder lake only" in lines[0] and aws_settings.lake in lines[0], lines
+    with open_platform(aws_settings) as platform:
+        assert platform.store.list("").keys == keys_before  # nothing written or removed
