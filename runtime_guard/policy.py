@@ -123,6 +123,24 @@ def _within_any(name: str, prefixes: tuple[str, ...]) -> bool:
     return False
 
 
+def _longest_prefix(name: str, prefixes: tuple[str, ...]) -> str:
+    """The longest of ``prefixes`` that ``name`` is within (``name`` itself when none is)."""
+    best = ""
+    for prefix in prefixes:
+        if is_within(name, prefix) and len(prefix) > len(best):
+            best = prefix
+    return best or name
+
+
+def _ban_message(what: str, scope: str, reason: str, use_instead: str) -> str:
+    text = f"{what} is banned in {scope}"
+    if reason:
+        text += f": {reason}"
+    if use_instead:
+        text += f"; use {use_instead}"
+    return text
+
+
 class Ban(NamedTuple):
     """One ``[[tool.costguard.ban]]`` table."""
 
@@ -156,21 +174,11 @@ class Ban(NamedTuple):
 
     def message(self, importer_scope: str | None = None) -> str:
         """``<module> is banned in <scope>: <reason>; use <use_instead>``."""
-        scope = importer_scope or ", ".join(self.within)
-        text = f"{self.module} is banned in {scope}"
-        if self.reason:
-            text += f": {self.reason}"
-        if self.use_instead:
-            text += f"; use {self.use_instead}"
-        return text
+        return _ban_message(self.module, importer_scope or ", ".join(self.within), self.reason, self.use_instead)
 
     def scope_of(self, importer: str) -> str:
         """The ``within`` prefix that makes ``importer`` guarded (the longest one)."""
-        best = ""
-        for prefix in self.within:
-            if is_within(importer, prefix) and len(prefix) > len(best):
-                best = prefix
-        return best or importer
+        return _longest_prefix(importer, self.within)
 
 
 class OperationBan(NamedTuple):
@@ -193,21 +201,12 @@ class OperationBan(NamedTuple):
 
     def scope_of(self, caller: str) -> str:
         """The ``within`` prefix that makes ``caller`` guarded (the longest one)."""
-        best = ""
-        for prefix in self.within:
-            if is_within(caller, prefix) and len(prefix) > len(best):
-                best = prefix
-        return best or caller
+        return _longest_prefix(caller, self.within)
 
     def message(self, operation: str, caller_scope: str | None = None) -> str:
         """``s3.GetObject is banned in <scope>: <reason>; use <use_instead>``."""
         scope = caller_scope or ", ".join(self.within)
-        text = f"{self.service}.{operation} is banned in {scope}"
-        if self.reason:
-            text += f": {self.reason}"
-        if self.use_instead:
-            text += f"; use {self.use_instead}"
-        return text
+        return _ban_message(f"{self.service}.{operation}", scope, self.reason, self.use_instead)
 
 
 class RuntimeSettings(NamedTuple):
