@@ -19,6 +19,10 @@ Lookup items (skipped when ``settings.index_mode == "off"``):
   "share_type", "put_call"}]}`` plus ``"accession_number"``, ``"filed"``, ``"form_type"`` and
   ``"value_unit"``. A filing whose item would pass DynamoDB's 400 KB limit gets no item (the read
   side answers it from SQL).
+
+Where no item is written (``index_mode == "off"``, or the item is too large), the write deletes the
+pk's remembered miss (``sk="miss"``, see ``read_through``) instead: a miss remembered before the
+filing landed must not answer "not found" once the index is read again.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from secfilings.fastjson import compact_encoder
 from secfilings.lake import layout
 from secfilings.model import FundFiling, OwnershipFiling
 from secfilings.index.base import MAX_ITEM_BYTES
-from secfilings.index.keys import company_pk, company_sk, fund_pk, fund_sk
+from secfilings.index.keys import MISS_SK, company_pk, company_sk, fund_pk, fund_sk
 
 __all__ = [
     "STEPS",
@@ -82,6 +86,9 @@ class WritePlan:
     raw_key: str
     tables: list[tuple[str, str, bytes]]  # (table, key, NDJSON bytes)
     lookups: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (pk, sk, item)
+    # remembered misses to forget: the filing's pk when no item of it is written (index off, or
+    # an item above the size limit), so a later read-fallback lookup queries SQL and finds it
+    forget: list[tuple[str, str]] = field(default_factory=list)  # (pk, sk)
 
     @property
     def steps(self) -> list[str]:
@@ -294,15 +301,16 @@ def plan_filing(filing: Filing, raw_ext: str, *, index_mode: str = "read-fallbac
             for table, rows in tables.items()
         ],
     )
-    if index_mode != "off":
-        if isinstance(filing, OwnershipFiling):
-            item = company_item(filing)
-            pk, sk = company_pk(filing.issuer_cik), company_sk(item)
-        else:
-            item = fund_item(filing)
-            pk, sk = fund_pk(filing.filer_cik), fund_sk(item)
-        if _fits(pk, sk, item):
-            plan.lookups.append((pk, sk, item))
+    if isinstance(filing, OwnershipFiling):
+        item = company_item(filing)
+        pk, sk = company_pk(filing.issuer_cik), company_sk(item)
+    else:
+        item = fund_item(filing)
+        pk, sk = fund_pk(filing.filer_cik), fund_sk(item)
+    if index_mode != "off" and _fits(pk, sk, item):
+        plan.lookups.append((pk, sk, item))  # a filing item outweighs a remembered miss
+    else:
+        plan.forget.append((pk, MISS_SK))
     return plan
 
 
@@ -326,6 +334,8 @@ def write_lookups(platform: Any, plan: WritePlan, *, fail_after: str | None = No
     """The plan's index step: its lookup items."""
     for pk, sk, item in plan.lookups:
         platform.index.put_lookup(pk, sk, item)
+    for pk, sk in plan.forget:
+        platform.index.delete_lookup(pk, sk)
     crash_point("lookup", fail_after)
 
 

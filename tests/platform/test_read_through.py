@@ -66,3 +66,34 @@ def test_stages_index_then_sql_make_one_lookup(tmp_path: Path) -> None:
         with cost_meter() as meter:
             assert get_company(platform, "42", stage="sql") is None
         assert meter.counts["athena.query"] == 1 and meter.counts.get("dynamodb.read_units", 0) == 0
+
+
+@pytest.mark.parametrize("lookup, cik, document", [
+    (get_company, "933972", FORM4_DIR / "374WaterForm4.xml"),
+    (get_fund, "1894188", THIRTEENF_DIR / "13F.0001894188-23-000007.txt"),
+])
+@pytest.mark.parametrize("write_mode", ["off", "write", "read-only"])
+def test_an_ingest_in_any_mode_forgets_the_remembered_miss(
+    tmp_path: Path, lookup: Any, cik: str, document: Path, write_mode: str
+) -> None:
+    settings = Settings(lake=str(tmp_path / "lake"))
+    with open_platform(settings) as platform:
+        assert lookup(platform, cik) is None  # remembered: the next miss costs no query
+    with open_platform(settings.with_changes(index_mode=write_mode)) as writer:
+        ingest_paths(writer, [document])  # the filing lands while the index is not written (off)
+    with open_platform(settings) as platform:
+        found, cost = _counted(lookup, platform, cik)
+        with open_platform(settings.with_changes(index_mode="off")) as sql_only:
+            assert found is not None and found == lookup(sql_only, cik)
+
+
+def test_a_filing_too_large_for_the_index_forgets_the_miss(tmp_path: Path, monkeypatch: Any) -> None:
+    import secfilings.ingest.write as write
+
+    settings = Settings(lake=str(tmp_path / "lake"))
+    with open_platform(settings) as platform:
+        assert get_company(platform, "933972") is None
+        monkeypatch.setattr(write, "_fits", lambda *args: False)  # as a filing above the item limit
+        ingest_paths(platform, [FORM4_DIR / "374WaterForm4.xml"])
+        found, cost = _counted(get_company, platform, "933972")
+        assert found is not None and found["name"] == "374Water Inc." and cost["athena.query"] == 1

@@ -4,8 +4,9 @@
 and, on a miss, answers from SQL and back-fills the index; ``read-only`` reads the index only (a
 miss is "not found", never a query). A miss that SQL cannot answer either is remembered in
 the index (``sk="miss"``): a repeated miss costs one index read and no query, until a filing of
-that CIK is written to the index (ingest in any mode but ``off``, ``backfill-index``), which
-outweighs the marker.
+that CIK is written: its index item (ingest in any mode but ``off``, ``backfill-index``)
+outweighs the marker, and an ingest that writes no item (mode ``off``, or an item above the size
+limit) deletes the marker (``secfilings.ingest.write``).
 """
 
 from __future__ import annotations
