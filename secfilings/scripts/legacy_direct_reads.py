@@ -94,10 +94,18 @@ def legacy_fund(store: Any, cik10: str) -> dict[str, Any] | None:
 
 
 def legacy_ingest(platform: Any, filing: Any, raw: bytes, raw_ext: str) -> None:
-    """Write a filing the old way: no ledger, no index (``platform`` opened with index_mode off)."""
-    from secfilings.ingest.write import insert_filing
+    """Write a filing the old way: no ledger, no index (``platform`` opened with index_mode off).
 
-    insert_filing(platform, filing, raw, raw_ext)
+    The legacy platform has no lookup index at all, so the plan's index step is dropped whole: in
+    ``off`` mode today's write path forgets the CIK's remembered miss (a DynamoDB delete), a request
+    the legacy path never made and the cost report must not count on its *before* side.
+    """
+    from secfilings.ingest.write import execute_plan, plan_filing
+
+    plan = plan_filing(filing, raw_ext, index_mode="off")
+    plan.lookups.clear()
+    plan.forget.clear()
+    execute_plan(platform, plan, raw)
 
 
 def legacy_sync(store: Any, window_days: int = 90, top: int = 100) -> dict[str, dict[str, Any]]:

@@ -58,6 +58,13 @@ def test_after_path_makes_no_s3_get_from_services_or_workers(runs: dict[str, Any
     assert sum(before.whole.callers("s3.GET").values()) == before.whole.counts["s3.GET"]
 
 
+def test_the_legacy_path_makes_no_index_request(runs: dict[str, Any]) -> None:
+    # the legacy platform has no lookup index: its before side counts no DynamoDB at all
+    counts = runs["before"].whole.counts
+    assert not {name: n for name, n in counts.items() if name.startswith("dynamodb.") and n}
+    assert runs["after"].whole.counts["dynamodb.write_units"] > 0
+
+
 def test_lookups_on_the_after_path_cost_no_object_read_and_give_the_same_answers(runs: dict[str, Any]) -> None:
     after, before = runs["after"], runs["before"]
     api = after.parts["api_reads"].counts
