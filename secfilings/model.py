@@ -90,11 +90,15 @@ class OwnershipRow:
     price_per_share: float | None = None
     acquired_disposed: str | None = None  # "A" | "D"
     shares_owned_following: float | None = None
+    # a row written in value terms (valueOwnedFollowingTransaction: dollars, not shares)
+    value_owned_following: float | None = None
     direct_indirect: str | None = None  # "D" | "I"
     nature_of_ownership: str | None = None
     underlying_security_title: str | None = None
     underlying_shares: float | None = None
-    exercise_price: float | None = None
+    conversion_or_exercise_price: float | None = None
+    exercise_date: date | None = None
+    expiration_date: date | None = None
     footnote_ids: tuple[str, ...] = ()
     # ids per field, in document order: (("transactionShares", ("F1",)), ...) — XML element names
     field_footnotes: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -120,6 +124,9 @@ class OwnershipFiling:
     footnotes: dict[str, str] = field(default_factory=dict)
     date_of_original_submission: date | None = None
     no_securities_owned: bool = False
+    remarks: str | None = None
+    # the Rule 10b5-1 check box (aff10b5One, schema X0508 on); None where the schema has none
+    is_10b5_1: bool | None = None
     accession_source: str = "document"  # "document" | "file name" | "command line" | "content hash"
 
     @property

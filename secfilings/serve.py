@@ -100,6 +100,44 @@ _COST_HEADER = {
 }
 _NUMBER = {"type": ["number", "null"]}
 _TEXT = {"type": ["string", "null"]}
+_BOOL = {"type": "boolean"}
+_OPTIONAL_BOOL = {"type": ["boolean", "null"]}
+_IDS = {"type": "array", "items": {"type": "string"}}
+
+
+def _object(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON-schema object with exactly ``fields`` (every one present, null where the document
+    has no value: docs/fields.md)."""
+    return {"type": "object", "required": list(fields), "additionalProperties": False, "properties": dict(fields)}
+
+
+_DERIVATIVE_FIELDS = {
+    "conversion_or_exercise_price": _NUMBER, "exercise_date": _TEXT, "expiration_date": _TEXT,
+    "underlying_security_title": _TEXT, "underlying_shares": _NUMBER,
+}
+_HOLDING_FIELDS = {
+    "security_title": _TEXT, "derivative": _BOOL, "shares_owned_following": _NUMBER,
+    "value_owned_following": _NUMBER, "direct_indirect": _TEXT, "nature_of_ownership": _TEXT,
+    "footnote_ids": _IDS, **_DERIVATIVE_FIELDS,
+}
+_TRANSACTION_FIELDS = {
+    "security_title": _TEXT, "date": _TEXT, "code": _TEXT, "shares": _NUMBER, "price_per_share": _NUMBER,
+    "acquired_disposed": _TEXT, "shares_owned_following": _NUMBER, "value_owned_following": _NUMBER,
+    "derivative": _BOOL, "is_10b5_1": _OPTIONAL_BOOL, "direct_indirect": _TEXT, "nature_of_ownership": _TEXT,
+    "footnote_ids": _IDS, **_DERIVATIVE_FIELDS,
+}
+_OWNER_FIELDS = {
+    "cik": _TEXT, "name": _TEXT, "is_director": _BOOL, "is_officer": _BOOL, "is_ten_percent_owner": _BOOL,
+    "is_other": _BOOL, "officer_title": _TEXT,
+}
+_FILING_FIELDS = {
+    "accession_number": {"type": "string"}, "form_type": {"type": "string"}, "filed": _TEXT, "period": _TEXT,
+    "date_of_original_submission": _TEXT, "amends": _TEXT, "remarks": _TEXT,
+    "footnotes": {"type": "object", "additionalProperties": {"type": "string"}},
+    "reporting_owners": {"type": "array", "items": _object(_OWNER_FIELDS)},
+    "transactions": {"type": "array", "items": _object(_TRANSACTION_FIELDS)},
+    "holdings": {"type": "array", "items": _object(_HOLDING_FIELDS)},
+}
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "secfilings", "version": "1", "description": "SEC insider (Forms 3/4/5) and 13F filings"},
@@ -155,38 +193,7 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     "cik": {"type": "string"},
                     "name": _TEXT,
-                    "filings": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "accession_number": {"type": "string"},
-                                "form_type": {"type": "string"},
-                                "filed": _TEXT,
-                                "period": _TEXT,
-                                "reporting_owners": {
-                                    "type": "array",
-                                    "items": {"type": "object", "properties": {"cik": _TEXT, "name": _TEXT}},
-                                },
-                                "transactions": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {
-                                            "security_title": _TEXT,
-                                            "date": _TEXT,
-                                            "code": _TEXT,
-                                            "shares": _NUMBER,
-                                            "price_per_share": _NUMBER,
-                                            "acquired_disposed": _TEXT,
-                                            "shares_owned_following": _NUMBER,
-                                            "derivative": {"type": "boolean"},
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
+                    "filings": {"type": "array", "items": _object(_FILING_FIELDS)},
                 },
             },
             "Fund": {

@@ -9,11 +9,9 @@ injects a crash (:class:`InjectedCrash`) right after the named step, for the cra
 Lookup items (skipped when ``settings.index_mode == "off"``):
 
 - ownership filing: ``pk="company#<issuer_cik>"``, ``sk="filing#<filed or period>#<accession>"``,
-  item = the company endpoint's filing entry ``{"accession_number", "form_type", "filed",
-  "period", "reporting_owners": [{"cik", "name"}], "transactions": [{"security_title", "date",
-  "code", "shares", "price_per_share", "acquired_disposed", "shares_owned_following",
-  "derivative"}]}`` plus ``"company_name"``; ``transactions`` are the rows with a transaction
-  code, in ``position`` order (holdings are not transactions).
+  item = the company endpoint's filing entry (``secfilings.documents.company_entry`` of the rows
+  written to the lake: filing fields, ``reporting_owners``, ``transactions`` — rows with a
+  transaction code — and ``holdings``, in ``position`` order; docs/fields.md) plus ``"company_name"``.
 - 13F filing: ``pk="fund#<filer_cik>"``, ``sk="filing#<period>#<accession>"``, item = the fund
   answer ``{"cik", "name", "period", "holdings": [{"issuer", "cusip", "value", "shares",
   "share_type", "put_call"}]}`` plus ``"accession_number"``, ``"filed"``, ``"form_type"`` and
@@ -33,7 +31,8 @@ from typing import Any, Union
 
 from secfilings.fastjson import compact_encoder
 from secfilings.lake import layout
-from secfilings.model import FundFiling, OwnershipFiling
+from secfilings.documents import company_entry
+from secfilings.model import FundFiling, OwnershipFiling, ReportingOwner
 from secfilings.index.base import MAX_ITEM_BYTES
 from secfilings.index.keys import MISS_SK, company_pk, company_sk, fund_pk, fund_sk
 
@@ -116,28 +115,24 @@ def partition_date(filing: Filing) -> date:
     return when
 
 
-def company_item(filing: OwnershipFiling) -> dict[str, Any]:
+def company_item(filing: OwnershipFiling, tables: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """The company index item: :func:`secfilings.documents.company_entry` of the very rows the
+    lake gets (``tables``: this filing's ``_ownership_tables``), so index and SQL agree."""
+    tables = tables if tables is not None else _ownership_tables(filing, "")
+    item = company_entry(tables["ownership_filings"][0], tables["insider_transactions"])
+    del item["company_cik"]  # the pk says it
+    return item
+
+
+def _owner(owner: ReportingOwner) -> dict[str, Any]:
     return {
-        "accession_number": filing.accession_number,
-        "form_type": filing.form_type,
-        "filed": _iso(filing.filed),
-        "period": _iso(filing.period),
-        "reporting_owners": [{"cik": owner.cik, "name": owner.name} for owner in filing.reporting_owners],
-        "transactions": [
-            {
-                "security_title": row.security_title,
-                "date": _iso(row.date),
-                "code": row.code,
-                "shares": row.shares,
-                "price_per_share": row.price_per_share,
-                "acquired_disposed": row.acquired_disposed,
-                "shares_owned_following": row.shares_owned_following,
-                "derivative": row.derivative,
-            }
-            for row in filing.rows
-            if row.code is not None
-        ],
-        "company_name": filing.issuer_name,
+        "cik": owner.cik,
+        "name": owner.name,
+        "is_director": owner.is_director,
+        "is_officer": owner.is_officer,
+        "is_ten_percent_owner": owner.is_ten_percent_owner,
+        "is_other": owner.is_other,
+        "officer_title": owner.officer_title,
     }
 
 
@@ -180,12 +175,13 @@ def _ownership_tables(filing: OwnershipFiling, raw_key: str) -> dict[str, list[d
         "issuer_ticker": filing.issuer_ticker,
         "reporting_owner_cik": owner_cik,
         "reporting_owner_name": owner_name,
-        "reporting_owners": _dumps([{"cik": o.cik, "name": o.name} for o in filing.reporting_owners]),
+        "reporting_owners": _dumps([_owner(o) for o in filing.reporting_owners]),
         "date_of_original_submission": _iso(filing.date_of_original_submission),
         "no_securities_owned": filing.no_securities_owned,
         "transaction_count": transactions,
         "holding_count": len(filing.rows) - transactions,
         "footnotes": _dumps(filing.footnotes),
+        "remarks": filing.remarks,
         "accession_source": filing.accession_source,
         "raw_key": raw_key,
     }
@@ -205,15 +201,19 @@ def _ownership_tables(filing: OwnershipFiling, raw_key: str) -> dict[str, list[d
             "security_title": row.security_title,
             "transaction_date": _iso(row.date),
             "code": row.code,
+            "is_10b5_1": filing.is_10b5_1 if row.code is not None else None,
             "shares": row.shares,
             "price_per_share": row.price_per_share,
             "acquired_disposed": row.acquired_disposed,
             "shares_owned_following": row.shares_owned_following,
+            "value_owned_following": row.value_owned_following,
             "direct_indirect": row.direct_indirect,
             "nature_of_ownership": row.nature_of_ownership,
             "underlying_security_title": row.underlying_security_title,
             "underlying_shares": row.underlying_shares,
-            "exercise_price": row.exercise_price,
+            "conversion_or_exercise_price": row.conversion_or_exercise_price,
+            "exercise_date": _iso(row.exercise_date),
+            "expiration_date": _iso(row.expiration_date),
             "footnote_ids": ",".join(row.footnote_ids) or None,
             "field_footnotes": (
                 _dumps({name: list(ids) for name, ids in row.field_footnotes}) if row.field_footnotes else "{}"
@@ -302,7 +302,7 @@ def plan_filing(filing: Filing, raw_ext: str, *, index_mode: str = "read-fallbac
         ],
     )
     if isinstance(filing, OwnershipFiling):
-        item = company_item(filing)
+        item = company_item(filing, tables)
         pk, sk = company_pk(filing.issuer_cik), company_sk(item)
     else:
         item = fund_item(filing)

@@ -73,12 +73,15 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("issuer_ticker", "string"),
         ("reporting_owner_cik", "string"),  # the first reporting owner
         ("reporting_owner_name", "string"),
-        ("reporting_owners", "string"),  # JSON text: [{"cik", "name"}, ...] in document order
+        # JSON text, in document order: [{"cik", "name", "is_director", "is_officer",
+        # "is_ten_percent_owner", "is_other", "officer_title"}, ...]
+        ("reporting_owners", "string"),
         ("date_of_original_submission", "date"),  # amendments only
         ("no_securities_owned", "boolean"),
         ("transaction_count", "int"),
         ("holding_count", "int"),
         ("footnotes", "string"),  # JSON text: {"F1": "...", ...}
+        ("remarks", "string"),
         ("accession_source", "string"),  # document | file name | command line | content hash
         ("raw_key", "string"),
     ],
@@ -98,15 +101,19 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("security_title", "string"),
         ("transaction_date", "date"),
         ("code", "string"),
+        ("is_10b5_1", "boolean"),  # transactions: the filing's aff10b5One (null before schema X0508)
         ("shares", "double"),
         ("price_per_share", "double"),
         ("acquired_disposed", "string"),  # A | D
         ("shares_owned_following", "double"),
+        ("value_owned_following", "double"),  # rows written in value terms (dollars), not shares
         ("direct_indirect", "string"),  # D | I
         ("nature_of_ownership", "string"),
         ("underlying_security_title", "string"),
         ("underlying_shares", "double"),
-        ("exercise_price", "double"),
+        ("conversion_or_exercise_price", "double"),
+        ("exercise_date", "date"),
+        ("expiration_date", "date"),
         ("footnote_ids", "string"),  # comma-separated footnote ids of the row, e.g. "F1,F3"
         ("field_footnotes", "string"),  # JSON text: {"transactionShares": ["F1"], ...}
     ],

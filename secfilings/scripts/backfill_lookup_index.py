@@ -34,7 +34,8 @@ from typing import Any, Callable, Sequence, TextIO
 
 from secfilings.lake import layout
 from secfilings.index.keys import company_pk, company_sk, fund_pk, fund_sk
-from secfilings.sql.queries import filing_entries, fund_answer
+from secfilings.documents import company_entry
+from secfilings.sql.queries import fund_answer
 
 __all__ = ["CHECKPOINT_PK", "BackfillReport", "backfill_index", "partitions", "main"]
 
@@ -94,16 +95,9 @@ def _rows(store: Any, key: str, report: BackfillReport) -> list[dict[str, Any]]:
 
 
 def _company_items(header: dict[str, Any], details: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
-    joined = [
-        {**header, **{k: v for k, v in row.items() if k not in header or k == "position"}}
-        for row in details
-        if row.get("is_transaction")
-    ] or [{**header, "position": None}]
-    items = []
-    for entry in filing_entries(joined):
-        cik = entry.pop("company_cik")
-        items.append((company_pk(cik), company_sk(entry), entry))
-    return items
+    entry = company_entry(header, details)
+    cik = entry.pop("company_cik")
+    return [(company_pk(cik), company_sk(entry), entry)]
 
 
 def _fund_items(header: dict[str, Any], details: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:

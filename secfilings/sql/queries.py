@@ -9,10 +9,10 @@ stores, so an answer is the same whichever served it.
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
+
+from secfilings.documents import FILING_COLUMNS, ROW_COLUMNS, company_entry, iso_date, number
+from secfilings.documents import as_int as _int
 
 __all__ = [
     "COMPANY_FILINGS_SQL",
@@ -28,30 +28,17 @@ __all__ = [
     "fund_answer",
 ]
 
-# Columns of one company filing entry with its transactions, one row per transaction (a filing
-# without transactions gives one row whose transaction columns are null).
-_FILING_COLUMNS = """
-    f.accession_number,
-    f.form_type,
-    f.filed,
-    f.period,
-    f.issuer_cik,
-    f.issuer_name,
-    f.reporting_owners,
-    t.position,
-    t.security_title,
-    t.transaction_date,
-    t.code,
-    t.shares,
-    t.price_per_share,
-    t.acquired_disposed,
-    t.shares_owned_following,
-    t.derivative"""
+# Columns of one company filing entry with its rows (transactions and holdings), one row per
+# table row (a filing without rows gives one row whose row columns are null): the columns
+# secfilings.documents.company_entry reads.
+_FILING_COLUMNS = "".join(
+    [f"\n    f.{name}," for name in FILING_COLUMNS] + [f"\n    t.{name}," for name in ROW_COLUMNS]
+).rstrip(",")
 
 _FILING_JOIN = """
 FROM ownership_filings f
 LEFT JOIN insider_transactions t
-    ON t.accession_number = f.accession_number AND t.is_transaction"""
+    ON t.accession_number = f.accession_number"""
 
 #: Every ownership filing of one issuer (parameter: the 10-digit CIK), with its transactions.
 COMPANY_FILINGS_SQL = (
@@ -124,98 +111,19 @@ def filings_by_accession_sql(count: int) -> str:
 # -- shaping rows into answers ------------------------------------------------------------------
 
 
-def iso_date(value: Any) -> str | None:
-    """A date as ``YYYY-MM-DD`` (from a date, a datetime or an ISO string), else None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return date.fromisoformat(str(value)[:10]).isoformat()
-
-
-def number(value: Any) -> float | int | None:
-    """A JSON number: ints stay ints, the rest become floats; None stays None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, (float, Decimal)):
-        return float(value)
-    text = str(value)
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)
-
-
-def _float(value: Any) -> float | None:
-    converted = number(value)
-    return None if converted is None else float(converted)
-
-
-def _int(value: Any) -> int | None:
-    converted = number(value)
-    return None if converted is None else int(converted)
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1")
-    return bool(value)
-
-
-def _owners(value: Any) -> list[dict[str, Any]]:
-    if value is None or value == "":
-        return []
-    owners = json.loads(value) if isinstance(value, str) else value
-    return [{"cik": owner.get("cik"), "name": owner.get("name")} for owner in owners]
-
-
 def filing_entries(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Group joined filing/transaction rows into company filing entries (with ``company_cik``
-    and ``company_name``), in the rows' order of first appearance; transactions by position."""
-    entries: dict[str, dict[str, Any]] = {}
-    positions: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    """Group joined filing/row rows into company filing entries (with ``company_cik`` and
+    ``company_name``), in the rows' order of first appearance (see :func:`company_entry`)."""
+    filings: dict[str, Mapping[str, Any]] = {}
+    details: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
         accession = row["accession_number"]
-        entry = entries.get(accession)
-        if entry is None:
-            entry = {
-                "accession_number": accession,
-                "form_type": row["form_type"],
-                "filed": iso_date(row["filed"]),
-                "period": iso_date(row["period"]),
-                "reporting_owners": _owners(row["reporting_owners"]),
-                "transactions": [],
-                "company_cik": row["issuer_cik"],
-                "company_name": row["issuer_name"],
-            }
-            entries[accession] = entry
-            positions[accession] = []
-        if row.get("position") is None:
-            continue
-        positions[accession].append(
-            (
-                int(row["position"]),
-                {
-                    "security_title": row["security_title"],
-                    "date": iso_date(row["transaction_date"]),
-                    "code": row["code"],
-                    "shares": _float(row["shares"]),
-                    "price_per_share": _float(row["price_per_share"]),
-                    "acquired_disposed": row["acquired_disposed"],
-                    "shares_owned_following": _float(row["shares_owned_following"]),
-                    "derivative": _bool(row["derivative"]),
-                },
-            )
-        )
-    for accession, entry in entries.items():
-        entry["transactions"] = [tx for _, tx in sorted(positions[accession], key=lambda p: p[0])]
-    return list(entries.values())
+        if accession not in filings:
+            filings[accession] = row
+            details[accession] = []
+        if row.get("position") is not None:
+            details[accession].append(row)
+    return [company_entry(filings[accession], details[accession]) for accession in filings]
 
 
 def fund_answer(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:

@@ -37,9 +37,10 @@ def test_company_json_shape(lake: str) -> None:
     assert status == 0 and err == ""
     answer = json.loads(out)
     assert answer["cik"] == "0001640147" and answer["name"] == "Snowflake Inc."
-    assert {"accession_number", "form_type", "filed", "period", "reporting_owners", "transactions"} == set(
-        answer["filings"][0]
-    )
+    assert {
+        "accession_number", "form_type", "filed", "period", "date_of_original_submission", "amends",
+        "remarks", "footnotes", "reporting_owners", "transactions", "holdings",
+    } == set(answer["filings"][0])
 
 
 def test_flags_go_before_or_after_the_subcommand_and_variables_fill_in(lake: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from secfilings.config import Settings, open_platform
+from secfilings.lake.layout import TABLE_COLUMNS
 from secfilings.meter import cost_meter
 from secfilings.model import InvalidIdentifier
 from secfilings.services.api.athena.companies import get_company
@@ -43,6 +44,22 @@ def test_the_answer_is_the_same_in_every_index_mode(lake: Settings) -> None:
             assert answers[mode] == answers["off"], (cik, mode)
 
 
+# the field names the SEC data issue fixes, so scripts can rely on them (docs/fields.md)
+FILING_FIELDS = {
+    "accession_number", "form_type", "filed", "period", "date_of_original_submission", "amends",
+    "remarks", "footnotes", "reporting_owners", "transactions", "holdings",
+}
+OWNER_FIELDS = {"cik", "name", "is_director", "is_officer", "is_ten_percent_owner", "is_other", "officer_title"}
+DERIVATIVE_FIELDS = {
+    "conversion_or_exercise_price", "exercise_date", "expiration_date", "underlying_security_title", "underlying_shares",
+}
+HOLDING_FIELDS = {
+    "security_title", "derivative", "shares_owned_following", "value_owned_following", "direct_indirect",
+    "nature_of_ownership", "footnote_ids", *DERIVATIVE_FIELDS,
+}
+TRANSACTION_FIELDS = HOLDING_FIELDS | {"date", "code", "shares", "price_per_share", "acquired_disposed", "is_10b5_1"}
+
+
 def test_answer_shape_and_types(lake: Settings) -> None:
     answer = _answer(lake, "read-only", 1640147)
     assert set(answer) == {"cik", "name", "filings"}
@@ -52,17 +69,22 @@ def test_answer_shape_and_types(lake: Settings) -> None:
     assert {f["accession_number"] for f in answer["filings"]} == expected
     transactions = 0
     for filing in answer["filings"]:
-        assert set(filing) == {"accession_number", "form_type", "filed", "period", "reporting_owners", "transactions"}
+        assert set(filing) == FILING_FIELDS
         assert filing["filed"] is None or ISO.match(filing["filed"])
         assert ISO.match(filing["period"])
+        assert isinstance(filing["footnotes"], dict) and all(re.match(r"^F\d+$", k) for k in filing["footnotes"])
         for owner in filing["reporting_owners"]:
-            assert set(owner) == {"cik", "name"} and re.match(r"^\d{10}$", owner["cik"])
+            assert set(owner) == OWNER_FIELDS and re.match(r"^\d{10}$", owner["cik"])
+            assert all(isinstance(owner[k], bool) for k in OWNER_FIELDS if k.startswith("is_"))
         for tx in filing["transactions"]:
             transactions += 1
-            assert set(tx) == {"security_title", "date", "code", "shares", "price_per_share",
-                               "acquired_disposed", "shares_owned_following", "derivative"}
+            assert set(tx) == TRANSACTION_FIELDS
             assert isinstance(tx["shares"], float) and isinstance(tx["derivative"], bool)
             assert tx["acquired_disposed"] in ("A", "D") and ISO.match(tx["date"])
+            assert tx["direct_indirect"] in ("D", "I", None) and tx["is_10b5_1"] in (True, False, None)
+            assert set(tx["footnote_ids"]) <= set(filing["footnotes"])
+        for holding in filing["holdings"]:
+            assert set(holding) == HOLDING_FIELDS
     rows = [r for r in lake_rows(Path(lake.lake), "insider_transactions") if r["issuer_cik"] == "0001640147"]
     assert transactions == sum(1 for r in rows if r["is_transaction"])
     text = json.dumps(answer)
@@ -139,9 +161,11 @@ def test_on_aws_a_filled_index_serves_lookups_with_no_s3_get_and_no_athena(aws_s
     assert meter.counts["dynamodb.read_units"] >= len(answers)  # counted from DynamoDB's replies
 
 
+# Athena's result types of the two tables' columns, from the lake layout (so a new column is typed too)
 _ATHENA_TYPES = {
-    "filed": "date", "period": "date", "transaction_date": "date", "position": "integer",
-    "shares": "double", "price_per_share": "double", "shares_owned_following": "double", "derivative": "boolean",
+    name: {"int": "integer", "string": "varchar"}.get(kind, kind)
+    for table in ("ownership_filings", "insider_transactions")
+    for name, kind in TABLE_COLUMNS[table]
 }
 
 

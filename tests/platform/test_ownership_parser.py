@@ -75,7 +75,7 @@ def test_booleans_true_false_and_footnote_ids_per_field() -> None:
     assert (first.code, first.shares, first.price_per_share, first.acquired_disposed) == ("A", 757756.0, 0.0, "A")
     assert dict(first.field_footnotes) == {"transactionShares": ("F1",)}
     option = filing.rows[1]
-    assert option.derivative and option.exercise_price == 0.33
+    assert option.derivative and option.conversion_or_exercise_price == 0.33
     assert dict(option.field_footnotes) == {"transactionShares": ("F1",), "exerciseDate": ("F1",)}
     assert option.footnote_ids == ("F1",)
     assert filing.footnotes["F1"].startswith("Vesting commencement date")

@@ -172,6 +172,24 @@ def test_healthz_and_openapi(server: str) -> None:
     assert set(spec["paths"]["/companies/{cik}"]["get"]["responses"]) == {"200", "400", "404", "500", "503"}
 
 
+def test_every_served_answer_fits_the_openapi_schema(lake: str, server: str) -> None:
+    """The published schema names every field (and no other) of every bundled issuer's and fund's answer."""
+    import jsonschema
+
+    spec = httpx.get(f"{server}/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    jsonschema.Draft202012Validator.check_schema(schemas["Company"])
+    ciks = {"companies": set(), "funds": set()}
+    for table, column, path in (("ownership_filings", "issuer_cik", "companies"), ("fund_filings", "filer_cik", "funds")):
+        for row_file in Path(lake, "tables", table).rglob("*.json"):
+            ciks[path].update(json.loads(line)[column] for line in row_file.read_text().splitlines() if line)
+    assert len(ciks["companies"]) >= 5 and len(ciks["funds"]) >= 3
+    for path, schema in (("companies", "Company"), ("funds", "Fund")):
+        for cik in sorted(ciks[path]):
+            answer = httpx.get(f"{server}/{path}/{cik}").json()
+            jsonschema.validate(answer, schemas[schema], cls=jsonschema.Draft202012Validator)
+
+
 def test_index_mode_is_honoured(lake: str) -> None:
     with running_server(lake, "--index-mode", "read-only") as url:
         miss = httpx.get(f"{url}/companies/{UNKNOWN}")

@@ -50,20 +50,38 @@ def test_ownership_filing_keys_rows_and_company_item(local_platform: Any) -> Non
             for r in rows] == [(0, False, "A", 757756.0, "0000933972", "0002064133"),
                                (1, True, "A", 757576.0, "0000933972", "0002064133")]
     items = local_platform.index.get_lookup("company#0000933972")
+    # the values below were read off the XML by hand (374WaterForm4.xml, lines 30-132)
+    f1 = ("Vesting commencement date is March 31, 2025. 25% of the shares vest and become exercisable on the "
+          "first annual anniversary of the vesting commencement date and the balance vest and become exercisable "
+          "equally on the last day of every month thereafter over the following 36 months, subject to the "
+          "Reporting Person's continuous service through each vesting date.")
+    no_derivative_terms = {"conversion_or_exercise_price": None, "exercise_date": None, "expiration_date": None,
+                           "underlying_security_title": None, "underlying_shares": None}
     assert items == [{
         "accession_number": WATER_ACC,
         "form_type": "4",
         "filed": None,
         "period": "2025-04-30",
-        "reporting_owners": [{"cik": "0002064133", "name": "Melkote Rajesh Ramaswamy"}],
+        "date_of_original_submission": None,
+        "remarks": None,
+        "footnotes": {"F1": f1},
+        "reporting_owners": [{"cik": "0002064133", "name": "Melkote Rajesh Ramaswamy", "is_director": False,
+                              "is_officer": True, "is_ten_percent_owner": False, "is_other": False,
+                              "officer_title": "Chief Technology Officer"}],
         "transactions": [
             {"security_title": "Common Stock (restricted stock units)", "date": "2025-04-30", "code": "A",
              "shares": 757756.0, "price_per_share": 0.0, "acquired_disposed": "A",
-             "shares_owned_following": 757756.0, "derivative": False},
+             "shares_owned_following": 757756.0, "value_owned_following": None, "derivative": False,
+             "is_10b5_1": False, "direct_indirect": "D", "nature_of_ownership": None, "footnote_ids": ["F1"],
+             **no_derivative_terms},
             {"security_title": "Stock options (right to buy)", "date": "2025-04-30", "code": "A",
              "shares": 757576.0, "price_per_share": 0.0, "acquired_disposed": "A",
-             "shares_owned_following": 757756.0, "derivative": True},
+             "shares_owned_following": 757756.0, "value_owned_following": None, "derivative": True,
+             "is_10b5_1": False, "direct_indirect": "D", "nature_of_ownership": None, "footnote_ids": ["F1"],
+             "conversion_or_exercise_price": 0.33, "exercise_date": None, "expiration_date": "2035-04-29",
+             "underlying_security_title": "Common Stock", "underlying_shares": 757576.0},
         ],
+        "holdings": [],
         "company_name": "374Water Inc.",
     }]
     assert local_platform.index.get_item("company#0000933972", f"filing#2025-04-30#{WATER_ACC}") == items[0]

@@ -44,6 +44,12 @@ def _bool(element: Element | None) -> bool:
     return text is not None and text.lower() in _TRUE
 
 
+def _optional_bool(element: Element | None) -> bool | None:
+    """A check box the schema may not have: None when absent or empty, else its truth."""
+    text = text_of(element)
+    return None if text is None else text.lower() in _TRUE
+
+
 def _date(text: str | None, what: str) -> date | None:
     if text is None:
         return None
@@ -124,10 +130,8 @@ def _row(element: Element, position: int, derivative: bool, transaction: bool) -
     else:
         shares = None
     post = element.find("postTransactionAmounts")
-    following = _number(
-        _value(post, "sharesOwnedFollowingTransaction") or _value(post, "valueOwnedFollowingTransaction"),
-        f"{where} sharesOwnedFollowingTransaction",
-    )
+    following = _number(_value(post, "sharesOwnedFollowingTransaction"), f"{where} sharesOwnedFollowingTransaction")
+    value_following = _number(_value(post, "valueOwnedFollowingTransaction"), f"{where} valueOwnedFollowingTransaction")
     nature = element.find("ownershipNature")
     underlying = element.find("underlyingSecurity")
     return OwnershipRow(
@@ -140,13 +144,18 @@ def _row(element: Element, position: int, derivative: bool, transaction: bool) -
         price_per_share=price,
         acquired_disposed=acquired,
         shares_owned_following=following,
+        value_owned_following=value_following,
         direct_indirect=_value(nature, "directOrIndirectOwnership"),
         nature_of_ownership=_value(nature, "natureOfOwnership"),
         underlying_security_title=_value(underlying, "underlyingSecurityTitle"),
         underlying_shares=_number(
             _value(underlying, "underlyingSecurityShares"), f"{where} underlyingSecurityShares"
         ),
-        exercise_price=_number(_value(element, "conversionOrExercisePrice"), f"{where} conversionOrExercisePrice"),
+        conversion_or_exercise_price=_number(
+            _value(element, "conversionOrExercisePrice"), f"{where} conversionOrExercisePrice"
+        ),
+        exercise_date=_date(_value(element, "exerciseDate"), f"{where} exerciseDate"),
+        expiration_date=_date(_value(element, "expirationDate"), f"{where} expirationDate"),
         footnote_ids=tuple(footnote_ids),
         field_footnotes=tuple((name, tuple(ids)) for name, ids in per_field.items()),
     )
@@ -222,5 +231,7 @@ def parse_ownership(
             text_of(root.find("dateOfOriginalSubmission")), "dateOfOriginalSubmission"
         ),
         no_securities_owned=_bool(root.find("noSecuritiesOwned")),
+        remarks=text_of(root.find("remarks")),
+        is_10b5_1=_optional_bool(root.find("aff10b5One")),
         accession_source=accession_source,
     )

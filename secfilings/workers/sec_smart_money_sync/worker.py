@@ -209,8 +209,8 @@ def _activity(
             if when is None or not (start < date.fromisoformat(when) <= end):
                 continue
             counted += 1
-            if tx.get("derivative"):
-                continue
+            if tx.get("derivative") or tx.get("value_owned_following") is not None:
+                continue  # options, and rows written in value terms (dollars), are not shares
             shares = float(tx.get("shares") or 0)
             if tx.get("acquired_disposed") == "A":
                 stats["buys"] += 1

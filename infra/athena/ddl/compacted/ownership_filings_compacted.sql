@@ -20,6 +20,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ownership_filings_compacted (
   `transaction_count`           int,
   `holding_count`               int,
   `footnotes`                   string,
+  `remarks`                     string,
   `accession_source`            string,
   `raw_key`                     string
 )

@@ -15,8 +15,9 @@ so the answer is the same whichever source served it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from secfilings.documents import HOLDING_KEYS, OWNER_KEYS, TRANSACTION_KEYS
 from secfilings.model import normalize_cik
 from secfilings.index.keys import company_pk, company_sk
 from secfilings.sql.queries import COMPANY_FILINGS_SQL, filing_entries
@@ -27,16 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["get_company", "company_pk", "company_sk", "company_answer", "FILING_KEYS", "TRANSACTION_KEYS"]
 
-FILING_KEYS = ("accession_number", "form_type", "filed", "period", "reporting_owners", "transactions")
-TRANSACTION_KEYS = (
-    "security_title",
-    "date",
-    "code",
-    "shares",
-    "price_per_share",
-    "acquired_disposed",
-    "shares_owned_following",
-    "derivative",
+FILING_KEYS = (
+    "accession_number", "form_type", "filed", "period", "date_of_original_submission", "amends",
+    "remarks", "footnotes", "reporting_owners", "transactions", "holdings",
 )
 
 
@@ -44,19 +38,42 @@ def _order(entry: Mapping[str, Any]) -> tuple[str, str]:
     return (entry.get("filed") or entry.get("period") or "", entry["accession_number"])
 
 
-def _filing(entry: Mapping[str, Any]) -> dict[str, Any]:
+def _owner_ciks(entry: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset(owner.get("cik") for owner in entry.get("reporting_owners") or [])
+
+
+def _amends(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> str | None:
+    """The filing an amendment (``4/A``...) amends: same issuer (all ``entries`` are one issuer's),
+    same reporting owners, same period, filed on its ``dateOfOriginalSubmission``; the earliest
+    accession when several match; None when the original is not in the lake (docs/fields.md)."""
+    original = entry.get("date_of_original_submission")
+    if not original or not str(entry.get("form_type") or "").endswith("/A"):
+        return None
+    owners = _owner_ciks(entry)
+    for other in entries:
+        if (
+            other is not entry
+            and other.get("filed") == original
+            and other.get("period") == entry.get("period")
+            and _owner_ciks(other) == owners
+        ):
+            return other["accession_number"]
+    return None
+
+
+def _filing(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {
         "accession_number": entry["accession_number"],
         "form_type": entry["form_type"],
         "filed": entry.get("filed"),
         "period": entry.get("period"),
-        "reporting_owners": [
-            {"cik": owner.get("cik"), "name": owner.get("name")}
-            for owner in entry.get("reporting_owners") or []
-        ],
-        "transactions": [
-            {key: tx.get(key) for key in TRANSACTION_KEYS} for tx in entry.get("transactions") or []
-        ],
+        "date_of_original_submission": entry.get("date_of_original_submission"),
+        "amends": _amends(entry, entries),
+        "remarks": entry.get("remarks"),
+        "footnotes": dict(entry.get("footnotes") or {}),
+        "reporting_owners": [{key: owner.get(key) for key in OWNER_KEYS} for owner in entry.get("reporting_owners") or []],
+        "transactions": [{key: tx.get(key) for key in TRANSACTION_KEYS} for tx in entry.get("transactions") or []],
+        "holdings": [{key: row.get(key) for key in HOLDING_KEYS} for row in entry.get("holdings") or []],
     }
 
 
@@ -69,7 +86,7 @@ def company_answer(cik10: str, entries: Iterable[Mapping[str, Any]]) -> dict[str
     name = next(
         (e.get("company_name") for e in reversed(ordered) if e.get("company_name")), None
     )
-    return {"cik": cik10, "name": name, "filings": [_filing(entry) for entry in ordered]}
+    return {"cik": cik10, "name": name, "filings": [_filing(entry, ordered) for entry in ordered]}
 
 
 def get_company(platform: Platform, cik: str | int, *, stage: str = "all") -> dict[str, Any] | None:
