@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from secfilings.errors import ConfigError, NotFound, SecfilingsError
 from secfilings.errors import one_line as _one_line
-from secfilings.render import write_company, write_fund
+from secfilings.render import write_company, write_fund, write_fund_history
 
 __all__ = ["main", "build_parser", "write_company", "write_fund", "EXIT_OK", "EXIT_PROBLEM", "EXIT_USAGE", "EXIT_NOT_FOUND", "EXIT_BACKEND"]
 
@@ -87,8 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     company = commands.add_parser("company", parents=[common], help="a company's insider filings")
     company.add_argument("cik", metavar="CIK", help="the issuer's CIK, with or without leading zeros")
-    fund = commands.add_parser("fund", parents=[common], help="a fund's latest 13F holdings")
+    fund = commands.add_parser("fund", parents=[common], help="a fund's 13F holdings (latest quarter, or --period)")
     fund.add_argument("cik", metavar="CIK", help="the fund's CIK, with or without leading zeros")
+    fund.add_argument("--period", help="a stored quarter, YYYY-MM-DD (default: the latest)")
+    fund.add_argument("--history", action="store_true", help="every stored quarter with its filings")
+    fund.add_argument("--aggregate", action="store_true", help="sum the rows of one position across sub-managers")
 
     commands.add_parser("sync", parents=[common], help="insider activity of the top companies")
     verify = commands.add_parser("verify-partitions", parents=[common], help="check the lake's partitions")
@@ -170,18 +173,28 @@ def _cmd_lookup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.model import normalize_cik
 
     cik = normalize_cik(args.cik)
+    options: dict[str, Any] = {}
     if args.command == "company":
         from secfilings.services.api.athena.companies import get_company as lookup
     else:
         from secfilings.services.api.athena.funds import get_fund as lookup
+        from secfilings.services.api.athena.funds import parse_period
+
+        if args.history and (args.period or args.aggregate):
+            raise ConfigError("fund --history lists every quarter: it takes neither --period nor --aggregate")
+        if args.period is not None:
+            options["period"] = parse_period(args.period)  # checked before the lake is opened
+        options.update(history=args.history, aggregate=args.aggregate)
     with open_platform(_settings(args), create=False) as platform:
-        answer = lookup(platform, cik)
+        answer = lookup(platform, cik, **options)
     if answer is None:
         raise NotFound(f"{args.command} CIK {cik}: not found")
     if args.json:
         _dump(out, answer)
     elif args.command == "company":
         write_company(answer, out)
+    elif "quarters" in answer:
+        write_fund_history(answer, out)
     else:
         write_fund(answer, out)
     return EXIT_OK

@@ -29,6 +29,11 @@ __all__ = [
     "FILING_COLUMNS",
     "ROW_COLUMNS",
     "company_entry",
+    "FUND_FILING_COLUMNS",
+    "FUND_ROW_COLUMNS",
+    "FUND_HOLDING_KEYS",
+    "fund_entry",
+    "value_usd",
 ]
 
 # The ownership_filings columns an entry reads, and the insider_transactions columns of its rows.
@@ -170,4 +175,77 @@ def company_entry(filing: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) 
         "holdings": [{key: row[key] for key in HOLDING_KEYS} for is_transaction, row in shaped if not is_transaction],
         "company_cik": filing.get("issuer_cik"),
         "company_name": filing.get("issuer_name"),
+    }
+
+
+# -- funds (13F) ----------------------------------------------------------------------------------
+
+# The fund_filings columns a fund entry reads, and the fund_holdings columns of its rows.
+FUND_FILING_COLUMNS = (
+    "accession_number", "form_type", "filed", "period", "filer_cik", "filer_name", "report_type",
+    "is_amendment", "amendment_type", "table_entry_total", "table_value_total", "value_unit", "has_table",
+)
+FUND_ROW_COLUMNS = (
+    "position", "issuer", "title_of_class", "cusip", "value", "shares", "share_type", "put_call",
+    "investment_discretion", "other_managers", "voting_sole", "voting_shared", "voting_none",
+)
+FUND_HOLDING_KEYS = (
+    "issuer", "title_of_class", "cusip", "value", "value_usd", "shares", "share_type", "put_call",
+    "investment_discretion", "other_managers", "voting_sole", "voting_shared", "voting_none",
+)
+
+
+def value_usd(value: int | None, unit: str | None) -> int | None:
+    """A 13F ``value`` in whole US dollars: x 1,000 when the filing's ``value_unit`` is
+    ``"thousands"`` (filings made before 2023-01-03: ``secfilings.lake.layout.value_unit``)."""
+    if value is None:
+        return None
+    return value * 1000 if unit == "thousands" else value
+
+
+def _holding(row: Mapping[str, Any], unit: str | None) -> dict[str, Any]:
+    value = as_int(row.get("value"))
+    return {
+        "issuer": row.get("issuer"),
+        "title_of_class": row.get("title_of_class"),
+        "cusip": row.get("cusip"),
+        "value": value,
+        "value_usd": value_usd(value, unit),
+        "shares": as_int(row.get("shares")),
+        "share_type": row.get("share_type"),
+        "put_call": row.get("put_call"),
+        "investment_discretion": row.get("investment_discretion"),
+        "other_managers": row.get("other_managers"),
+        "voting_sole": as_int(row.get("voting_sole")),
+        "voting_shared": as_int(row.get("voting_shared")),
+        "voting_none": as_int(row.get("voting_none")),
+    }
+
+
+def fund_entry(filing: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """One 13F filing of a fund (plus ``fund_cik`` / ``fund_name``) from a ``fund_filings`` row and
+    its ``fund_holdings`` rows (any order; ``position`` sorts). ``has_table`` is false for a
+    notice and for a cover page that came without its table; ``value_usd`` applies the filing's
+    ``value_unit`` (docs/fields.md)."""
+    unit = filing.get("value_unit")
+    ordered = sorted(
+        (row for row in rows if row.get("position") is not None), key=lambda row: int(row["position"])
+    )
+    has_table = filing.get("has_table")
+    return {
+        "accession_number": filing["accession_number"],
+        "form_type": filing["form_type"],
+        "filed": iso_date(filing.get("filed")),
+        "period": iso_date(filing.get("period")),
+        "report_type": filing.get("report_type"),
+        "is_amendment": as_bool(filing.get("is_amendment")),
+        "amendment_type": filing.get("amendment_type"),
+        "table_entry_total": as_int(filing.get("table_entry_total")),
+        "table_value_total": as_int(filing.get("table_value_total")),
+        "value_unit": unit,
+        # a lake row written before the column existed: a table is there when rows are
+        "has_table": as_bool(has_table) if has_table is not None and has_table != "" else bool(ordered),
+        "holdings": [_holding(row, unit) for row in ordered],
+        "fund_cik": filing.get("filer_cik"),
+        "fund_name": filing.get("filer_name") or None,
     }

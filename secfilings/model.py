@@ -152,6 +152,7 @@ class FundHolding:
     voting_sole: int | None = None
     voting_shared: int | None = None
     voting_none: int | None = None
+    other_managers: str | None = None  # the row's <otherManager>, as written (e.g. "1", "1,2,3")
 
 
 @dataclass(frozen=True)
@@ -171,3 +172,5 @@ class FundFiling:
     amendment_type: str | None = None
     accession_source: str = "document"
     signed: date | None = None  # the cover page's signature date (sets the value unit when filed is unknown)
+    report_type: str | None = None  # the cover's reportType as written: "13F HOLDINGS REPORT", "13F NOTICE REPORT", ...
+    has_table: bool = False  # an information table came with the filing (a notice has none)

@@ -98,6 +98,11 @@ _COST_HEADER = {
         "schema": {"type": "string"},
     }
 }
+_FUND_OPTIONS = {"period": "a stored quarter, YYYY-MM-DD (default: the latest)",
+                 "history": "true: every stored quarter with its filings",
+                 "aggregate": "true: rows of one position summed across sub-managers"}
+
+
 _NUMBER = {"type": ["number", "null"]}
 _TEXT = {"type": ["string", "null"]}
 _BOOL = {"type": "boolean"}
@@ -130,6 +135,22 @@ _OWNER_FIELDS = {
     "cik": _TEXT, "name": _TEXT, "is_director": _BOOL, "is_officer": _BOOL, "is_ten_percent_owner": _BOOL,
     "is_other": _BOOL, "officer_title": _TEXT,
 }
+_INT = {"type": ["integer", "null"]}
+_FUND_FILING_FIELDS = {
+    "accession_number": {"type": "string"}, "form_type": {"type": "string"}, "filed": _TEXT,
+    "report_type": _TEXT, "amendment_type": _TEXT, "table_entry_total": _INT, "table_value_total": _INT,
+    "value_unit": _TEXT,
+}
+_FUND_HOLDING_FIELDS = {
+    "issuer": _TEXT, "title_of_class": _TEXT, "cusip": _TEXT, "value": _INT, "value_usd": _INT, "shares": _INT,
+    "share_type": _TEXT, "put_call": _TEXT, "investment_discretion": _TEXT, "other_managers": _TEXT,
+    "voting_sole": _INT, "voting_shared": _INT, "voting_none": _INT, "accession_number": {"type": "string"},
+}
+_AGGREGATE_FIELDS = {
+    "issuer": _TEXT, "title_of_class": _TEXT, "cusip": _TEXT, "share_type": _TEXT, "put_call": _TEXT,
+    "value_usd": _INT, "shares": _INT, "voting_sole": _INT, "voting_shared": _INT, "voting_none": _INT,
+    "rows": {"type": "integer"},
+}
 _FILING_FIELDS = {
     "accession_number": {"type": "string"}, "form_type": {"type": "string"}, "filed": _TEXT, "period": _TEXT,
     "date_of_original_submission": _TEXT, "amends": _TEXT, "remarks": _TEXT,
@@ -161,12 +182,18 @@ OPENAPI: dict[str, Any] = {
             "get": {
                 "summary": "a fund's latest 13F holdings (as `secfilings fund CIK --json`)",
                 "operationId": "getFund",
-                "parameters": [_CIK_PARAMETER],
+                "parameters": [_CIK_PARAMETER, *(
+                    {"name": name, "in": "query", "required": False, "description": text,
+                     "schema": {"type": "string"} if name == "period" else {"type": "boolean"}}
+                    for name, text in _FUND_OPTIONS.items()
+                )],
                 "responses": {
                     "200": {
                         "description": "the fund",
                         "headers": _COST_HEADER,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Fund"}}},
+                        "content": {"application/json": {"schema": {"oneOf": [
+                            {"$ref": "#/components/schemas/Fund"}, {"$ref": "#/components/schemas/FundHistory"},
+                        ]}}},
                     },
                     **_ERRORS,
                 },
@@ -197,27 +224,23 @@ OPENAPI: dict[str, Any] = {
                 },
             },
             "Fund": {
-                "type": "object",
-                "required": ["cik", "name", "period", "holdings"],
-                "properties": {
-                    "cik": {"type": "string"},
-                    "name": _TEXT,
-                    "period": _TEXT,
-                    "holdings": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "issuer": _TEXT,
-                                "cusip": _TEXT,
-                                "value": _NUMBER,
-                                "shares": _NUMBER,
-                                "share_type": _TEXT,
-                                "put_call": _TEXT,
-                            },
-                        },
-                    },
-                },
+                "description": "one quarter (default: the latest); ?aggregate=true gives AggregateHolding rows",
+                **_object({
+                    "cik": {"type": "string"}, "name": _TEXT, "period": _TEXT, **_FUND_FILING_FIELDS,
+                    "table_missing": _BOOL,
+                    "filings": {"type": "array", "items": _object({**_FUND_FILING_FIELDS, "has_table": _BOOL, "role": {"type": "string"}})},
+                    "holdings": {"type": "array", "items": {"oneOf": [_object(_FUND_HOLDING_FIELDS), _object(_AGGREGATE_FIELDS)]}},
+                }),
+            },
+            "FundHistory": {
+                "description": "?history=true: every stored quarter with its filings",
+                **_object({
+                    "cik": {"type": "string"}, "name": _TEXT,
+                    "quarters": {"type": "array", "items": _object({
+                        "period": _TEXT, "holding_count": {"type": "integer"}, "table_missing": _BOOL,
+                        "filings": {"type": "array", "items": _object({**_FUND_FILING_FIELDS, "has_table": _BOOL, "role": {"type": "string"}})},
+                    })},
+                }),
             },
         }
     },
@@ -255,7 +278,32 @@ def _is_backend_error(error: BaseException) -> bool:
     return isinstance(error, (OSError, sqlite3.Error, ConnectionError))
 
 
-def answer(platform: Platform, command: str, raw_cik: str, stage: str = "all") -> tuple[int, bytes, Any]:
+def query_options(command: str, params: Mapping[str, str]) -> dict[str, Any]:
+    """The query parameters of ``GET /funds/{cik}`` as ``get_fund`` keywords (``period``,
+    ``history``, ``aggregate``: the CLI's ``--period``, ``--history``, ``--aggregate``);
+    ``/companies`` takes none. ``ValueError`` (HTTP 400) names an unknown or bad parameter."""
+    allowed = _FUND_OPTIONS if command == "fund" else {}
+    options: dict[str, Any] = {}
+    for name, value in params.items():
+        if name not in allowed:
+            known = ", ".join(allowed) or "none"
+            raise ValueError(f"unknown query parameter {name!r} (accepted: {known})")
+        if name == "period":
+            options["period"] = value
+        elif value.lower() in ("1", "true", "yes", ""):
+            options[name] = True
+        elif value.lower() in ("0", "false", "no"):
+            options[name] = False
+        else:
+            raise ValueError(f"query parameter {name}={value!r}: expected true or false")
+    if options.get("history") and ("period" in options or options.get("aggregate")):
+        raise ValueError("history lists every quarter: it takes neither period nor aggregate")
+    return options
+
+
+def answer(
+    platform: Platform, command: str, raw_cik: str, stage: str = "all", options: Mapping[str, Any] | None = None
+) -> tuple[int, bytes, Any]:
     """One lookup, counted on its own: ``(status, body, counts)``.
 
     ``stage="index"`` answers only what the index can (an index hit, a read-only miss, a bad
@@ -273,7 +321,7 @@ def answer(platform: Platform, command: str, raw_cik: str, stage: str = "all") -
     with scoped_meter() as meter:
         try:
             cik = normalize_cik(raw_cik)
-            result = lookup(platform, cik, stage=stage)
+            result = lookup(platform, cik, stage=stage, **(options or {}))
             if result is None:
                 raise NotFound(f"{command} CIK {cik}: not found")
             status, body = 200, document(result)
@@ -313,11 +361,15 @@ def build_app(platform: Platform, *, guard_description: str = "off") -> Any:
     def lookup(command: str) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             cik = request.path_params["cik"]
+            try:
+                options = query_options(command, request.query_params)
+            except ValueError as error:
+                return respond(400, _error_body(f"secfilings {command}: {one_line(error)}"), zero)
             # the index answers on the event loop (a hit costs well under a millisecond); only
             # what needs SQL goes to a worker thread, so a slow miss never holds a hit up
-            status, body, counts = answer(platform, command, cik, "index")
+            status, body, counts = answer(platform, command, cik, "index", options)
             if status == 0:
-                status, body, more = await run_in_threadpool(answer, platform, command, cik, "sql")
+                status, body, more = await run_in_threadpool(answer, platform, command, cik, "sql", options)
                 counts = counts + more
             return respond(status, body, requests_header(counts))
 

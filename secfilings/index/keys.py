@@ -11,13 +11,41 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-__all__ = ["company_pk", "company_sk", "fund_pk", "fund_sk", "ledger_pk", "LEDGER_SK", "MISS_SK", "MISS_ITEM", "is_miss"]
+from secfilings.index.base import MAX_ITEM_BYTES, encode_item
+
+__all__ = [
+    "company_pk", "company_sk", "fund_pk", "fund_sk", "ledger_pk", "LEDGER_SK", "MISS_SK", "MISS_ITEM",
+    "is_miss", "ROW_LISTS", "fitted_item",
+]
 
 LEDGER_SK = "filing"
 # A remembered miss: the SQL fallback found nothing under this pk. Any filing item under the same
 # pk (ingest, backfill) outweighs it, so a write that touches the CIK ends it without a delete.
 MISS_SK = "miss"
 MISS_ITEM = {"miss": True}
+
+
+# The row lists of a filing item; an item too large for the index keeps its filing fields and
+# says ``"rows_in_sql": true`` instead (the read side reads those rows by accession from SQL).
+ROW_LISTS = ("transactions", "holdings")
+_KEEP_IN_STUB = ("accession_number", "form_type", "filed", "period", "is_amendment", "amendment_type", "has_table")
+
+
+def fitted_item(pk: str, sk: str, item: Mapping[str, Any]) -> dict[str, Any]:
+    """``item`` if it fits DynamoDB's 400 KB, else a stub the read side completes from SQL: the
+    item without its row lists, or (when even that is too large: long footnotes) its keys only.
+    A filing is then never missing from an answer the index serves."""
+    for candidate in (
+        dict(item),
+        {**{k: v for k, v in item.items() if k not in ROW_LISTS}, "rows_in_sql": True},
+        {**{k: item.get(k) for k in _KEEP_IN_STUB if k in item}, "rows_in_sql": True},
+    ):
+        try:
+            encode_item(pk, sk, candidate)
+        except ValueError:
+            continue
+        return candidate
+    raise ValueError(f"lookup item ({pk!r}, {sk!r}): even its stub is over {MAX_ITEM_BYTES} bytes")
 
 
 def is_miss(item: Mapping[str, Any]) -> bool:

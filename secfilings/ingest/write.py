@@ -12,15 +12,17 @@ Lookup items (skipped when ``settings.index_mode == "off"``):
   item = the company endpoint's filing entry (``secfilings.documents.company_entry`` of the rows
   written to the lake: filing fields, ``reporting_owners``, ``transactions`` — rows with a
   transaction code — and ``holdings``, in ``position`` order; docs/fields.md) plus ``"company_name"``.
-- 13F filing: ``pk="fund#<filer_cik>"``, ``sk="filing#<period>#<accession>"``, item = the fund
-  answer ``{"cik", "name", "period", "holdings": [{"issuer", "cusip", "value", "shares",
-  "share_type", "put_call"}]}`` plus ``"accession_number"``, ``"filed"``, ``"form_type"`` and
-  ``"value_unit"``. A filing whose item would pass DynamoDB's 400 KB limit gets no item (the read
-  side answers it from SQL).
+- 13F filing: ``pk="fund#<filer_cik>"``, ``sk="filing#<period>#<accession>"``, item = the fund's
+  filing entry (``secfilings.documents.fund_entry`` of the rows written: cover fields, ``has_table``,
+  ``value_unit`` and ``holdings``) plus ``"fund_name"``; the endpoint makes quarters of them.
 
-Where no item is written (``index_mode == "off"``, or the item is too large), the write deletes the
-pk's remembered miss (``sk="miss"``, see ``read_through``) instead: a miss remembered before the
-filing landed must not answer "not found" once the index is read again.
+A filing whose item would pass DynamoDB's 400 KB limit gets a stub instead (its filing fields and
+``"rows_in_sql": true``, ``secfilings.index.keys.fitted_item``): the read side reads those rows
+from SQL, so the filing is never missing from an answer the index serves.
+
+Where no item is written (``index_mode == "off"``), the write deletes the pk's remembered miss
+(``sk="miss"``, see ``read_through``) instead: a miss remembered before the filing landed must not
+answer "not found" once the index is read again.
 """
 
 from __future__ import annotations
@@ -31,10 +33,9 @@ from typing import Any, Union
 
 from secfilings.fastjson import compact_encoder
 from secfilings.lake import layout
-from secfilings.documents import company_entry
+from secfilings.documents import company_entry, fund_entry
 from secfilings.model import FundFiling, OwnershipFiling, ReportingOwner
-from secfilings.index.base import MAX_ITEM_BYTES
-from secfilings.index.keys import MISS_SK, company_pk, company_sk, fund_pk, fund_sk
+from secfilings.index.keys import MISS_SK, company_pk, company_sk, fitted_item, fund_pk, fund_sk
 
 __all__ = [
     "STEPS",
@@ -136,27 +137,13 @@ def _owner(owner: ReportingOwner) -> dict[str, Any]:
     }
 
 
-def fund_item(filing: FundFiling) -> dict[str, Any]:
-    return {
-        "cik": filing.filer_cik,
-        "name": filing.filer_name,
-        "period": _iso(filing.period),
-        "holdings": [
-            {
-                "issuer": holding.issuer,
-                "cusip": holding.cusip,
-                "value": holding.value,
-                "shares": holding.shares,
-                "share_type": holding.share_type,
-                "put_call": holding.put_call,
-            }
-            for holding in filing.holdings
-        ],
-        "accession_number": filing.accession_number,
-        "filed": _iso(filing.filed),
-        "form_type": filing.form_type,
-        "value_unit": layout.value_unit(filing.filed or filing.signed),
-    }
+def fund_item(filing: FundFiling, tables: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """The fund index item: :func:`secfilings.documents.fund_entry` of the very rows the lake
+    gets (``tables``: this filing's ``_fund_tables``), so index and SQL agree."""
+    tables = tables if tables is not None else _fund_tables(filing, "")
+    item = fund_entry(tables["fund_filings"][0], tables["fund_holdings"])
+    del item["fund_cik"]  # the pk says it
+    return item
 
 
 def _ownership_tables(filing: OwnershipFiling, raw_key: str) -> dict[str, list[dict[str, Any]]]:
@@ -239,9 +226,11 @@ def _fund_tables(filing: FundFiling, raw_key: str) -> dict[str, list[dict[str, A
         "signed": _iso(filing.signed),
         "is_amendment": filing.is_amendment,
         "amendment_type": filing.amendment_type,
-        "value_unit": layout.value_unit(filing.filed or filing.signed),
+        "value_unit": layout.value_unit(filing.filed or filing.signed, filing.period),
         "accession_source": filing.accession_source,
         "raw_key": raw_key,
+        "report_type": filing.report_type,
+        "has_table": filing.has_table,
     }
     rows = [
         {
@@ -263,14 +252,11 @@ def _fund_tables(filing: FundFiling, raw_key: str) -> dict[str, list[dict[str, A
             "voting_sole": holding.voting_sole,
             "voting_shared": holding.voting_shared,
             "voting_none": holding.voting_none,
+            "other_managers": holding.other_managers,
         }
         for holding in filing.holdings
     ]
     return {"fund_filings": [header], "fund_holdings": rows}
-
-
-def _fits(pk: str, sk: str, item: dict[str, Any]) -> bool:
-    return len(pk) + len(sk) + len(_dumps(item).encode("utf-8")) + 8 <= MAX_ITEM_BYTES
 
 
 def plan_raw_key(filing: Filing, raw_ext: str) -> str:
@@ -305,10 +291,10 @@ def plan_filing(filing: Filing, raw_ext: str, *, index_mode: str = "read-fallbac
         item = company_item(filing, tables)
         pk, sk = company_pk(filing.issuer_cik), company_sk(item)
     else:
-        item = fund_item(filing)
+        item = fund_item(filing, tables)
         pk, sk = fund_pk(filing.filer_cik), fund_sk(item)
-    if index_mode != "off" and _fits(pk, sk, item):
-        plan.lookups.append((pk, sk, item))  # a filing item outweighs a remembered miss
+    if index_mode != "off":
+        plan.lookups.append((pk, sk, fitted_item(pk, sk, item)))  # a filing item outweighs a remembered miss
     else:
         plan.forget.append((pk, MISS_SK))
     return plan

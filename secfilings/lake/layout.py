@@ -47,6 +47,7 @@ __all__ = [
     "parse_key",
     "value_unit",
     "THIRTEENF_DOLLARS_FROM",
+    "THIRTEENF_DOLLARS_PERIOD_FROM",
     "COMPACTED_PREFIX",
     "COMPACTED_NAME",
     "SORT_COLUMNS",
@@ -58,6 +59,7 @@ QUARANTINE_PREFIX = "quarantine/"
 
 # 13F values: whole dollars for filings made from this date on, thousands of dollars before.
 THIRTEENF_DOLLARS_FROM = date(2023, 1, 3)
+THIRTEENF_DOLLARS_PERIOD_FROM = date(2022, 12, 31)  # the first quarter reported after that date
 
 PARTITION_COLUMNS: list[tuple[str, str]] = [("form", "string"), ("year", "string"), ("month", "string")]
 
@@ -130,10 +132,12 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("holding_count", "int"),
         ("signed", "date"),  # the cover page's signature date
         ("is_amendment", "boolean"),
-        ("amendment_type", "string"),
+        ("amendment_type", "string"),  # RESTATEMENT | NEW HOLDINGS | null
         ("value_unit", "string"),  # "dollars" | "thousands": the unit of value as filed
         ("accession_source", "string"),
         ("raw_key", "string"),
+        ("report_type", "string"),  # the cover's reportType as written (13F HOLDINGS REPORT, 13F NOTICE REPORT, ...)
+        ("has_table", "boolean"),  # an information table came with the filing
     ],
     # One row per information-table entry.
     "fund_holdings": [
@@ -155,6 +159,7 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("voting_sole", "bigint"),
         ("voting_shared", "bigint"),
         ("voting_none", "bigint"),
+        ("other_managers", "string"),  # the row's otherManager, as written
     ],
 }
 
@@ -264,8 +269,15 @@ def parse_key(key: str) -> dict[str, str] | None:
     }
 
 
-def value_unit(filed: date | None) -> str:
-    """The unit of a 13F ``value`` as filed: ``"dollars"`` from 2023-01-03 on, ``"thousands"`` before."""
-    if filed is None or filed >= THIRTEENF_DOLLARS_FROM:
+def value_unit(filed: date | None, period: date | None = None) -> str:
+    """The unit of a 13F ``value`` as filed: ``"dollars"`` for filings made from 2023-01-03 on,
+    ``"thousands"`` before. Without a filing (or signature) date, the period decides: quarters
+    ending 2022-12-31 or later were filed in dollars (a late filing of an older quarter may not
+    be); with neither, dollars."""
+    if filed is None:
+        if period is not None and period < THIRTEENF_DOLLARS_PERIOD_FROM:
+            return "thousands"
+        return "dollars"
+    if filed >= THIRTEENF_DOLLARS_FROM:
         return "dollars"
     return "thousands"

@@ -33,9 +33,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence, TextIO
 
 from secfilings.lake import layout
-from secfilings.index.keys import company_pk, company_sk, fund_pk, fund_sk
-from secfilings.documents import company_entry
-from secfilings.sql.queries import fund_answer
+from secfilings.index.keys import company_pk, company_sk, fitted_item, fund_pk, fund_sk
+from secfilings.documents import company_entry, fund_entry
 
 __all__ = ["CHECKPOINT_PK", "BackfillReport", "backfill_index", "partitions", "main"]
 
@@ -101,13 +100,9 @@ def _company_items(header: dict[str, Any], details: list[dict[str, Any]]) -> lis
 
 
 def _fund_items(header: dict[str, Any], details: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
-    joined = [{**header, **row} for row in details] or [{**header, "position": None}]
-    item = fund_answer(joined)
-    if item is None:
-        return []
-    item["form_type"] = header.get("form_type")
-    item["value_unit"] = header.get("value_unit")
-    return [(fund_pk(header["filer_cik"]), fund_sk(item), item)]
+    entry = fund_entry(header, details)
+    cik = entry.pop("fund_cik")
+    return [(fund_pk(cik), fund_sk(entry), entry)]
 
 
 def _fingerprint(listing: Sequence[tuple[str, int]]) -> str:
@@ -149,7 +144,7 @@ def backfill_index(
                 report.filings += 1
                 own = [row for row in details if row.get("accession_number") == header["accession_number"]]
                 for pk, sk, item in make(header, own):
-                    if index.put_lookup(pk, sk, item, if_absent=True):
+                    if index.put_lookup(pk, sk, fitted_item(pk, sk, item), if_absent=True):
                         report.added += 1
                     else:
                         report.present += 1

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
-from secfilings.documents import FILING_COLUMNS, ROW_COLUMNS, company_entry, iso_date, number
-from secfilings.documents import as_int as _int
+from secfilings.documents import (
+    FILING_COLUMNS, FUND_FILING_COLUMNS, FUND_ROW_COLUMNS, ROW_COLUMNS, company_entry, fund_entry,
+)
 
 __all__ = [
     "COMPANY_FILINGS_SQL",
-    "FUND_LATEST_SQL",
+    "FUND_FILINGS_SQL",
     "TOP_COMPANIES_SQL",
     "LATEST_FILING_SQL",
     "WINDOW_FILINGS_SQL",
     "filings_by_accession_sql",
+    "fund_filings_by_accession_sql",
     "placeholders",
-    "iso_date",
-    "number",
     "filing_entries",
-    "fund_answer",
+    "fund_entries",
 ]
 
 # Columns of one company filing entry with its rows (transactions and holdings), one row per
@@ -47,32 +47,24 @@ COMPANY_FILINGS_SQL = (
     "ORDER BY f.accession_number, t.position"
 )
 
-#: The latest 13F filing of one fund (parameter: the 10-digit CIK) with its holdings: latest
-#: period first, then the greatest accession number (an amendment filed later wins a tie).
-FUND_LATEST_SQL = """
-WITH latest AS (
-    SELECT accession_number, filer_cik, filer_name, period, filed
-    FROM fund_filings
-    WHERE filer_cik = ?
-    ORDER BY period DESC NULLS LAST, accession_number DESC
-    LIMIT 1
+# Columns of one fund filing entry with its holdings, one row per holding (a filing without
+# holdings gives one row whose holding columns are null): what fund_entry reads.
+_FUND_COLUMNS = "".join(
+    [f"\n    f.{name}," for name in FUND_FILING_COLUMNS] + [f"\n    h.{name}," for name in FUND_ROW_COLUMNS]
+).rstrip(",")
+
+_FUND_JOIN = """
+FROM fund_filings f
+LEFT JOIN fund_holdings h
+    ON h.accession_number = f.accession_number"""
+
+#: Every 13F filing of one fund (parameter: the 10-digit CIK) with its holdings: the endpoint
+#: makes quarters of them (amendments, notices, history).
+FUND_FILINGS_SQL = (
+    f"SELECT{_FUND_COLUMNS}{_FUND_JOIN}\n"
+    "WHERE f.filer_cik = ?\n"
+    "ORDER BY f.accession_number, h.position"
 )
-SELECT
-    l.accession_number,
-    l.filer_cik,
-    l.filer_name,
-    l.period,
-    l.filed,
-    h.position,
-    h.issuer,
-    h.cusip,
-    h.value,
-    h.shares,
-    h.share_type,
-    h.put_call
-FROM latest l
-LEFT JOIN fund_holdings h ON h.accession_number = l.accession_number
-ORDER BY h.position""".strip()
 
 #: The issuers the smart-money sync follows, best first.
 TOP_COMPANIES_SQL = (
@@ -108,6 +100,15 @@ def filings_by_accession_sql(count: int) -> str:
     )
 
 
+def fund_filings_by_accession_sql(count: int) -> str:
+    """13F filings (with their holdings) whose accession number is one of ``count`` parameters."""
+    return (
+        f"SELECT{_FUND_COLUMNS}{_FUND_JOIN}\n"
+        f"WHERE f.accession_number IN ({placeholders(count)})\n"
+        "ORDER BY f.accession_number, h.position"
+    )
+
+
 # -- shaping rows into answers ------------------------------------------------------------------
 
 
@@ -126,30 +127,16 @@ def filing_entries(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [company_entry(filings[accession], details[accession]) for accession in filings]
 
 
-def fund_answer(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """The ``fund`` answer from the rows of :data:`FUND_LATEST_SQL` (None when there are none),
-    plus ``accession_number`` and ``filed`` (kept in the index item, dropped from the answer)."""
-    if not rows:
-        return None
-    first = rows[0]
-    holdings = [
-        {
-            "issuer": row["issuer"],
-            "cusip": row["cusip"],
-            "value": _int(row["value"]),
-            "shares": _int(row["shares"]),
-            "share_type": row["share_type"],
-            "put_call": row["put_call"],
-        }
-        for row in sorted(
-            (row for row in rows if row.get("position") is not None), key=lambda r: int(r["position"])
-        )
-    ]
-    return {
-        "cik": first["filer_cik"],
-        "name": first["filer_name"],
-        "period": iso_date(first["period"]),
-        "holdings": holdings,
-        "accession_number": first["accession_number"],
-        "filed": iso_date(first["filed"]),
-    }
+def fund_entries(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Group joined filing/holding rows into fund filing entries (``secfilings.documents.fund_entry``,
+    with ``fund_cik`` and ``fund_name``), in the rows' order of first appearance."""
+    filings: dict[str, Mapping[str, Any]] = {}
+    details: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        accession = row["accession_number"]
+        if accession not in filings:
+            filings[accession] = row
+            details[accession] = []
+        if row.get("position") is not None:
+            details[accession].append(row)
+    return [fund_entry(filings[accession], details[accession]) for accession in filings]

@@ -34,15 +34,35 @@ def test_the_answer_is_the_same_in_every_index_mode(lake: Settings) -> None:
         assert all(answers[mode] == answers["off"] for mode in MODES), cik
 
 
+# the field names the SEC data issue fixes, so scripts can rely on them (docs/fields.md)
+FUND_FIELDS = {
+    "cik", "name", "period", "accession_number", "form_type", "filed", "report_type", "amendment_type",
+    "table_entry_total", "table_value_total", "value_unit", "table_missing", "filings", "holdings",
+}
+HOLDING_FIELDS = {
+    "issuer", "title_of_class", "cusip", "value", "value_usd", "shares", "share_type", "put_call",
+    "investment_discretion", "other_managers", "voting_sole", "voting_shared", "voting_none", "accession_number",
+}
+
+
 def test_answer_is_the_latest_filing_with_its_holdings_as_filed(lake: Settings) -> None:
     answer = _answer(lake, "read-only", "1894188")
-    assert set(answer) == {"cik", "name", "period", "holdings"}
+    assert set(answer) == FUND_FIELDS
     assert answer["cik"] == "0001894188" and answer["period"] == "2023-09-30"
+    # the cover page, read off the document by hand (13F.0001894188-23-000007.txt, lines 79-97)
+    assert (answer["accession_number"], answer["filed"], answer["report_type"], answer["amendment_type"],
+            answer["table_entry_total"], answer["table_value_total"], answer["table_missing"]) == (
+        "0001894188-23-000007", "2023-11-14", "13F HOLDINGS REPORT", None, 14, 454926000, False)
+    assert [(f["accession_number"], f["role"]) for f in answer["filings"]] == [("0001894188-23-000007", "original")]
     rows = [r for r in lake_rows(Path(lake.lake), "fund_holdings") if r["filer_cik"] == "0001894188"]
     assert len(answer["holdings"]) == len(rows) == 14
     for holding, row in zip(answer["holdings"], sorted(rows, key=lambda r: r["position"])):
-        assert set(holding) == {"issuer", "cusip", "value", "shares", "share_type", "put_call"}
+        assert set(holding) == HOLDING_FIELDS
         assert isinstance(holding["value"], int) and isinstance(holding["shares"], int)
+        assert holding["value_usd"] == holding["value"]  # filed 2023-11-14: whole dollars
+        assert holding["accession_number"] == "0001894188-23-000007"
+        assert (holding["title_of_class"], holding["investment_discretion"], holding["voting_sole"]) == (
+            row["title_of_class"], row["investment_discretion"], row["voting_sole"])
         assert (holding["issuer"], holding["cusip"], holding["value"]) == (row["issuer"], row["cusip"], row["value"])
     header = [r for r in lake_rows(Path(lake.lake), "fund_filings") if r["filer_cik"] == "0001894188"][0]
     assert sum(h["value"] for h in answer["holdings"]) == header["table_value_total"]

@@ -87,13 +87,24 @@ def test_an_ingest_in_any_mode_forgets_the_remembered_miss(
             assert found is not None and found == lookup(sql_only, cik)
 
 
-def test_a_filing_too_large_for_the_index_forgets_the_miss(tmp_path: Path, monkeypatch: Any) -> None:
-    import secfilings.ingest.write as write
+def test_a_filing_too_large_for_the_index_is_a_stub_completed_from_sql(tmp_path: Path, monkeypatch: Any) -> None:
+    """A filing above the item limit is never missing from an answer the index serves, even when
+    the issuer's other filings fit (the limit lowered so that form4.snow.xml, 9.3 KB, is over it
+    and the issuer's three other filings, at most 5.2 KB, are not)."""
+    import secfilings.index.base as base
 
     settings = Settings(lake=str(tmp_path / "lake"))
+    monkeypatch.setattr(base, "MAX_ITEM_BYTES", 6000)
     with open_platform(settings) as platform:
-        assert get_company(platform, "933972") is None
-        monkeypatch.setattr(write, "_fits", lambda *args: False)  # as a filing above the item limit
-        ingest_paths(platform, [FORM4_DIR / "374WaterForm4.xml"])
-        found, cost = _counted(get_company, platform, "933972")
-        assert found is not None and found["name"] == "374Water Inc." and cost["athena.query"] == 1
+        assert get_company(platform, "1640147") is None  # a remembered miss first
+        ingest_paths(platform, [FORM4_DIR / name for name in (
+            "form4.snow.xml", "form3.snow.xml", "form5.snow.xml", "form3.snow.nonderiv.xml")])
+        items = [item for item in platform.index.get_lookup("company#0001640147") if not item.get("miss")]
+        stubs = [item for item in items if item.get("rows_in_sql")]
+        assert len(items) == 4 and len(stubs) == 1 and "transactions" not in stubs[0]
+        found, cost = _counted(get_company, platform, "1640147")
+        with open_platform(settings.with_changes(index_mode="off")) as sql_only:
+            assert found == get_company(sql_only, "1640147")
+        assert len(found["filings"]) == 4 and cost["athena.query"] == 1  # the stub's rows, by accession
+        snow = [f for f in found["filings"] if len(f["transactions"]) == 7]
+        assert len(snow) == 1 and len(snow[0]["holdings"]) == 8

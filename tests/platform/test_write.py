@@ -92,12 +92,16 @@ def test_fund_item_and_tables(local_platform: Any) -> None:
     filing = parse_document(raw, LTS.name)
     insert_filing(local_platform, filing, raw, "txt")
     [item] = local_platform.index.get_lookup("fund#0001894188")
-    assert item["cik"] == "0001894188" and item["name"] == "LTS One Management LP"
+    assert "fund_cik" not in item and item["fund_name"] == "LTS One Management LP"  # the pk names the fund
     assert item["period"] == "2023-09-30" and item["filed"] == "2023-11-14"
     assert item["accession_number"] == "0001894188-23-000007" and item["value_unit"] == "dollars"
     assert len(item["holdings"]) == 14
-    assert item["holdings"][0] == {"issuer": "AMAZON COM INC", "cusip": "023135106", "value": 17479000,
-                                   "shares": 137500, "share_type": "SH", "put_call": None}
+    assert item["report_type"] == "13F HOLDINGS REPORT" and item["has_table"] is True
+    assert (item["table_entry_total"], item["table_value_total"], item["is_amendment"]) == (14, 454926000, False)
+    assert item["holdings"][0] == {"issuer": "AMAZON COM INC", "title_of_class": "COM", "cusip": "023135106",
+                                   "value": 17479000, "value_usd": 17479000, "shares": 137500, "share_type": "SH",
+                                   "put_call": None, "investment_discretion": "SOLE", "other_managers": None,
+                                   "voting_sole": 137500, "voting_shared": 0, "voting_none": 0}
     total = local_platform.sql.query("SELECT sum(value) AS total, count(*) AS n FROM fund_holdings")
     assert total == [{"total": 454926000, "n": 14}]
     [header] = local_platform.sql.query("SELECT filer_cik, table_value_total, value_unit, form FROM fund_filings")

@@ -19,7 +19,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS fund_filings (
   `amendment_type`    string,
   `value_unit`        string,
   `accession_source`  string,
-  `raw_key`           string
+  `raw_key`           string,
+  `report_type`       string,
+  `has_table`         boolean
 )
 PARTITIONED BY (`form` string, `year` string, `month` string)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'

@@ -15,7 +15,7 @@ from secfilings.model import FundFiling, FundHolding, InvalidIdentifier, normali
 from secfilings.workers.form4_parser.ownership import ParseProblem
 from secfilings.workers.form4_parser.xmlsafe import child, text_of
 
-__all__ = ["THIRTEENF_FORMS", "parse_thirteenf", "parse_information_table", "signature_date"]
+__all__ = ["THIRTEENF_FORMS", "parse_thirteenf", "parse_information_table", "bare_information_table", "signature_date"]
 
 THIRTEENF_FORMS = frozenset({"13F-HR", "13F-HR/A", "13F-NT", "13F-NT/A"})
 
@@ -75,6 +75,7 @@ def parse_information_table(root: Element) -> tuple[FundHolding, ...]:
                 voting_sole=_int(text_of(child(entry, "votingAuthority", "Sole")), f"{where} Sole"),
                 voting_shared=_int(text_of(child(entry, "votingAuthority", "Shared")), f"{where} Shared"),
                 voting_none=_int(text_of(child(entry, "votingAuthority", "None")), f"{where} None"),
+                other_managers=text_of(entry.find("otherManager")),
             )
         )
     return tuple(holdings)
@@ -136,4 +137,25 @@ def parse_thirteenf(
         amendment_type=text_of(child(cover, "amendmentInfo", "amendmentType")) if cover is not None else None,
         accession_source=accession_source,
         signed=signature_date(primary),
+        report_type=text_of(cover.find("reportType")) if cover is not None else None,
+        has_table=information_table is not None,
+    )
+
+
+def bare_information_table(
+    table: Element, *, accession_number: str, filer_cik: str, period: date, accession_source: str
+) -> FundFiling:
+    """A 13F-HR from an information table that came without its cover page: the caller names the
+    filer, the accession and the period (``--cik``, ``--accession``, ``--period``); the name, the
+    filing date and the cover's totals stay unknown (null)."""
+    return FundFiling(
+        accession_number=accession_number,
+        form_type="13F-HR",
+        period=period,
+        filed=None,
+        filer_cik=filer_cik,
+        filer_name="",
+        holdings=parse_information_table(table),
+        accession_source=accession_source,
+        has_table=True,
     )

@@ -31,8 +31,8 @@ from secfilings.sql.queries import (
     WINDOW_FILINGS_SQL,
     filing_entries,
     filings_by_accession_sql,
-    iso_date,
 )
+from secfilings.documents import iso_date
 
 __all__ = [
     "FilingRef",

@@ -19,6 +19,8 @@ SELECT
   "value_unit",
   "accession_source",
   "raw_key",
+  "report_type",
+  "has_table",
   "form",
   "year",
   "month"
@@ -40,6 +42,8 @@ SELECT
   j."value_unit",
   j."accession_source",
   j."raw_key",
+  j."report_type",
+  j."has_table",
   j."form",
   j."year",
   j."month"

@@ -22,6 +22,7 @@ SELECT
   "voting_sole",
   "voting_shared",
   "voting_none",
+  "other_managers",
   "form",
   "year",
   "month"
@@ -46,6 +47,7 @@ SELECT
   j."voting_sole",
   j."voting_shared",
   j."voting_none",
+  j."other_managers",
   j."form",
   j."year",
   j."month"

@@ -22,7 +22,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS fund_holdings_compacted (
   `investment_discretion` string,
   `voting_sole`           bigint,
   `voting_shared`         bigint,
-  `voting_none`           bigint
+  `voting_none`           bigint,
+  `other_managers`        string
 )
 PARTITIONED BY (`form` string, `year` string, `month` string)
 STORED AS PARQUET

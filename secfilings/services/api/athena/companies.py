@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 from secfilings.documents import HOLDING_KEYS, OWNER_KEYS, TRANSACTION_KEYS
 from secfilings.model import normalize_cik
 from secfilings.index.keys import company_pk, company_sk
-from secfilings.sql.queries import COMPANY_FILINGS_SQL, filing_entries
+from secfilings.sql.queries import COMPANY_FILINGS_SQL, filing_entries, filings_by_accession_sql
 from secfilings.services.api.athena.read_through import read_through
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,4 +99,16 @@ def get_company(platform: Platform, cik: str | int, *, stage: str = "all") -> di
         entries = filing_entries(platform.sql.query(COMPANY_FILINGS_SQL, [cik10]))
         return company_answer(cik10, entries), [(company_sk(entry), entry) for entry in entries]
 
-    return read_through(platform, company_pk(cik10), lambda items: company_answer(cik10, items), from_sql, stage=stage)
+    def from_items(items: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+        return company_answer(cik10, _complete(platform, items))
+
+    return read_through(platform, company_pk(cik10), from_items, from_sql, stage=stage)
+
+
+def _complete(platform: Platform, items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Index items too large for the index hold no rows (``rows_in_sql``): read those from SQL."""
+    partial = sorted(item["accession_number"] for item in items if item.get("rows_in_sql"))
+    if not partial:
+        return list(items)
+    full = {e["accession_number"]: e for e in filing_entries(platform.sql.query(filings_by_accession_sql(len(partial)), partial))}
+    return [full.get(item["accession_number"], item) if item.get("rows_in_sql") else item for item in items]

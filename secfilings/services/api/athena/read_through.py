@@ -5,8 +5,9 @@ and, on a miss, answers from SQL and back-fills the index; ``read-only`` reads t
 miss is "not found", never a query). A miss that SQL cannot answer either is remembered in
 the index (``sk="miss"``): a repeated miss costs one index read and no query, until a filing of
 that CIK is written: its index item (ingest in any mode but ``off``, ``backfill-index``)
-outweighs the marker, and an ingest that writes no item (mode ``off``, or an item above the size
-limit) deletes the marker (``secfilings.ingest.write``).
+outweighs the marker, and an ingest that writes no item (mode ``off``) deletes the marker
+(``secfilings.ingest.write``). An item above DynamoDB's size limit is stored as a stub
+(``rows_in_sql``) that the endpoint completes from SQL.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from secfilings.config import INDEX_READ_MODES
-from secfilings.index.keys import MISS_ITEM, MISS_SK, is_miss
+from secfilings.index.keys import MISS_ITEM, MISS_SK, fitted_item, is_miss
 
 if TYPE_CHECKING:  # pragma: no cover
     from secfilings.config import Platform
@@ -59,7 +60,7 @@ def read_through(
     if mode == "read-fallback":
         pairs = list(backfill)
         for sk, item in pairs:
-            platform.index.put_lookup(pk, sk, item, if_absent=True)
+            platform.index.put_lookup(pk, sk, fitted_item(pk, sk, item), if_absent=True)
         if answer is None and not pairs:  # remember the miss: the next one costs no query
             platform.index.put_lookup(pk, MISS_SK, MISS_ITEM, if_absent=True)
     return answer
