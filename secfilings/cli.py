@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", parents=[common], help="ingest files or folders of filings")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="a document (.xml/.txt/.nc) or a folder")
     ingest.add_argument("--accession", help="accession number of a bare document (one PATH)")
-    ingest.add_argument("--cik", help="CIK the document must name (issuer, owner or filer)")
+    ingest.add_argument("--cik", help="CIK the document must name (issuer, owner or filer); a bare 13F table's filer")
+    ingest.add_argument("--period", help="a bare 13F information table's quarter, YYYY-MM-DD (else: the period the document must name)")
     ingest.add_argument("--jobs", type=int, default=1, help="processes to use (0: one per CPU; default 1)")
 
     company = commands.add_parser("company", parents=[common], help="a company's insider filings")
@@ -148,6 +149,7 @@ def _cmd_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             args.paths,
             accession=args.accession,
             cik=args.cik,
+            period=args.period,
             progress=_progress(err, "ingest"),
             jobs=args.jobs,
         )

@@ -43,7 +43,7 @@ def write_fund(answer: dict[str, Any], out: TextIO, limit: int | None = None) ->
     holdings = answer["holdings"]
     aggregated = bool(holdings) and "rows" in holdings[0]
     what = "position(s) summed across sub-managers" if aggregated else "holding(s)"
-    out.write(f"{answer['name']} (CIK {answer['cik']}), period {answer['period']}: {len(holdings)} {what}\n")
+    out.write(f"{answer['name'] or '(name not given)'} (CIK {answer['cik']}), period {answer['period']}: {len(holdings)} {what}\n")
     for filing in answer.get("filings") or []:
         out.write(f"  filing {_filing_line(filing)}\n")
     if answer.get("table_missing"):
@@ -67,7 +67,7 @@ def write_fund(answer: dict[str, Any], out: TextIO, limit: int | None = None) ->
 
 def write_fund_history(answer: dict[str, Any], out: TextIO) -> None:
     quarters = answer["quarters"]
-    out.write(f"{answer['name']} (CIK {answer['cik']}): {len(quarters)} quarter(s)\n")
+    out.write(f"{answer['name'] or '(name not given)'} (CIK {answer['cik']}): {len(quarters)} quarter(s)\n")
     for quarter in quarters:
         missing = ", a table is missing" if quarter["table_missing"] else ""
         out.write(f"  {quarter['period'] or '?'}: {quarter['holding_count']} holding(s){missing}\n")

@@ -32,7 +32,7 @@ from secfilings.model import FundFiling, InvalidIdentifier, OwnershipFiling, nor
 from secfilings.ingest.dedup import insert_filing_with_dedup
 from secfilings.workers.form4_parser.envelope import EnvelopeError, is_envelope, parse_envelope
 from secfilings.workers.form4_parser.ownership import ParseProblem, parse_ownership
-from secfilings.workers.form4_parser.thirteenf import parse_thirteenf
+from secfilings.workers.form4_parser.thirteenf import bare_information_table, parse_thirteenf
 from secfilings.workers.form4_parser.xmlsafe import MalformedXml, UnsafeXml, parse_xml
 
 __all__ = [
@@ -187,10 +187,39 @@ def _accession_for_bare(name: str, data: bytes, accession: str | None) -> tuple[
     return layout.content_accession(data), "content hash"
 
 
+def _bare_table(root: Any, name: str, data: bytes, accession: str | None, cik: str | None, period: date | None) -> Filing:
+    """A 13F information table without its cover page: ``--cik`` names the filer (the table names
+    none, so there is nothing to check it against), ``--accession`` (or the file name) the filing
+    and ``--period`` its quarter; it is stored as a ``13F-HR`` partitioned by that period."""
+    missing = [flag for flag, value in (("--cik", cik), ("--period", period)) if value is None]
+    if accession is None and not _ACCESSION_IN_NAME.search(name):
+        missing.insert(1 if cik is None else 0, "--accession")
+    if missing:
+        raise _Rejected(
+            "a 13F information table alone names no fund, no filing and no period: give --cik, "
+            f"--accession and --period (missing: {', '.join(missing)}), or ingest the whole "
+            "submission (.txt/.nc) or its primary document"
+        )
+    assert cik is not None and period is not None
+    acc, source = _accession_for_bare(name, data, accession)
+    return bare_information_table(root, accession_number=acc, filer_cik=cik, period=period, accession_source=source)
+
+
+def _check_period(filing: Filing, period: date | None) -> None:
+    if period is not None and filing.period != period:
+        raise _Rejected(
+            f"period mismatch: --period says {period.isoformat()}, the document's period is "
+            f"{filing.period.isoformat() if filing.period else 'not given'}"
+        )
+
+
 def parse_document(
-    data: bytes, name: str, *, accession: str | None = None, cik: str | None = None
+    data: bytes, name: str, *, accession: str | None = None, cik: str | None = None, period: date | None = None
 ) -> Filing:
-    """Parse one document (bare XML or a submission); raises ``_Rejected`` with the reason."""
+    """Parse one document (bare XML or a submission); raises ``_Rejected`` with the reason.
+
+    ``period`` (``--period``) is the quarter of a bare 13F information table; for any other
+    document it is the period the document must name, as ``cik`` is its CIK."""
     try:
         if is_envelope(data):
             envelope = parse_envelope(data)
@@ -230,10 +259,7 @@ def parse_document(
         else:
             root = parse_xml(data)
             if root.tag == "informationTable":
-                raise _Rejected(
-                    "a 13F information table alone names no fund and no period: ingest the whole "
-                    "submission (.txt/.nc) or its primary document"
-                )
+                return _bare_table(root, name, data, accession, cik, period)
             if root.tag not in ("ownershipDocument", "edgarSubmission"):
                 raise _Rejected(
                     f"not an ownership (Form 3/4/5) or 13F document: root element <{root.tag}>"
@@ -246,6 +272,7 @@ def parse_document(
     except (MalformedXml, UnsafeXml, ParseProblem, EnvelopeError) as error:
         raise _Rejected(str(error)) from None
     _check_cik(filing, cik)
+    _check_period(filing, period)
     return filing
 
 
@@ -273,10 +300,11 @@ def ingest_document(
     accession: str | None = None,
     cik: str | None = None,
     fail_after: str | None = None,
+    period: date | None = None,
 ) -> DocumentOutcome:
     """Parse and write one document's bytes; ``source`` names it in messages."""
     try:
-        filing = parse_document(data, source, accession=accession, cik=cik)
+        filing = parse_document(data, source, accession=accession, cik=cik, period=period)
         kind = "ownership" if isinstance(filing, OwnershipFiling) else "13f"
         try:
             outcome = insert_filing_with_dedup(
@@ -298,7 +326,8 @@ def _too_large(size: int, limit: int) -> str:
 
 
 def _ingest_file(
-    platform: Any, path: Path, accession: str | None, cik: str | None, fail_after: str | None
+    platform: Any, path: Path, accession: str | None, cik: str | None, fail_after: str | None,
+    period: date | None = None,
 ) -> DocumentOutcome:
     source = str(path)
     limit = platform.settings.max_document_bytes
@@ -310,7 +339,7 @@ def _ingest_file(
         return DocumentOutcome(source, "rejected", reason=f"cannot read the file: {error.strerror or error}")
     if size > limit or len(data) > limit:
         return DocumentOutcome(source, "rejected", reason=_too_large(max(size, len(data)), limit))
-    return ingest_document(platform, data, source, accession=accession, cik=cik, fail_after=fail_after)
+    return ingest_document(platform, data, source, accession=accession, cik=cik, fail_after=fail_after, period=period)
 
 
 _worker_platform: Any = None  # the platform a pool worker process opened for itself
@@ -323,9 +352,9 @@ def _pool_init(settings: Any) -> None:
     _worker_platform = open_platform(settings)
 
 
-def _pool_ingest(args: tuple[Path, str | None, str | None]) -> DocumentOutcome:
-    path, accession, cik = args
-    return _ingest_file(_worker_platform, path, accession, cik, None)
+def _pool_ingest(args: tuple[Path, str | None, str | None, date | None]) -> DocumentOutcome:
+    path, accession, cik, period = args
+    return _ingest_file(_worker_platform, path, accession, cik, None, period)
 
 
 def ingest_paths(
@@ -337,6 +366,7 @@ def ingest_paths(
     progress: Callable[[int, int, DocumentOutcome], None] | None = None,
     fail_after: str | None = None,
     jobs: int = 1,
+    period: str | date | None = None,
 ) -> IngestReport:
     """Ingest files and folders; see the module docstring. ``accession=``/``cik=`` are the
     ``--accession``/``--cik`` overrides (``accession=`` names one document). ``jobs`` > 1 spreads
@@ -357,6 +387,13 @@ def ingest_paths(
             cik = normalize_cik(cik)
         except InvalidIdentifier as error:
             raise SecfilingsError(f"--cik: {error}") from None
+    if isinstance(period, str):
+        try:
+            if len(period.strip()) != 10:
+                raise ValueError(period)
+            period = date.fromisoformat(period.strip())
+        except ValueError:
+            raise SecfilingsError(f"--period: expected a date YYYY-MM-DD, got {period!r}") from None
     if jobs < 0:
         raise SecfilingsError(f"--jobs: expected 0 (one per CPU) or more, got {jobs}")
     jobs = jobs or (os.cpu_count() or 1)
@@ -366,14 +403,14 @@ def ingest_paths(
         context = multiprocessing.get_context()
         chunk = max(1, min(64, total // (jobs * 4) or 1))
         with context.Pool(jobs, initializer=_pool_init, initargs=(platform.settings,)) as pool:
-            results = pool.imap(_pool_ingest, [(path, accession, cik) for path in files], chunk)
+            results = pool.imap(_pool_ingest, [(path, accession, cik, period) for path in files], chunk)
             for done, result in enumerate(results, 1):
                 report.documents.append(result)
                 if progress is not None:
                     progress(done, total, result)
         return report
     for done, path in enumerate(files, 1):
-        result = _ingest_file(platform, path, accession, cik, fail_after)
+        result = _ingest_file(platform, path, accession, cik, fail_after, period)
         report.documents.append(result)
         if progress is not None:
             progress(done, total, result)
