@@ -172,6 +172,25 @@ def test_healthz_and_openapi(server: str) -> None:
     assert set(spec["paths"]["/companies/{cik}"]["get"]["responses"]) == {"200", "400", "404", "500", "503"}
 
 
+def test_fund_query_parameters_are_the_cli_flags(lake: str, server: str) -> None:
+    for query, flags in (("?period=2023-09-30", ("--period", "2023-09-30")), ("?history=true", ("--history",)),
+                         ("?aggregate=1", ("--aggregate",))):
+        response = httpx.get(f"{server}/funds/{FUND}{query}")
+        status, out, _ = _run_cli("--lake", lake, "fund", FUND, *flags, "--json")
+        assert response.status_code == 200 and status == 0
+        assert response.content == out.encode("utf-8"), query
+    for query, status, text in (
+        ("?period=2023-06-30", 404, "no 13F for period 2023-06-30 (stored: 2023-09-30)"),
+        ("?period=June", 400, "invalid period 'June'"),
+        ("?history=maybe", 400, "expected true or false"),
+        ("?colour=red", 400, "unknown query parameter 'colour'"),
+        ("?history=true&period=2023-09-30", 400, "takes neither period nor aggregate"),
+    ):
+        response = httpx.get(f"{server}/funds/{FUND}{query}")
+        assert response.status_code == status and text in response.json()["error"], query
+    assert httpx.get(f"{server}/companies/{COMPANY}?period=2023-09-30").status_code == 400
+
+
 def test_every_served_answer_fits_the_openapi_schema(lake: str, server: str) -> None:
     """The published schema names every field (and no other) of every bundled issuer's and fund's answer."""
     import jsonschema
@@ -184,9 +203,10 @@ def test_every_served_answer_fits_the_openapi_schema(lake: str, server: str) -> 
         for row_file in Path(lake, "tables", table).rglob("*.json"):
             ciks[path].update(json.loads(line)[column] for line in row_file.read_text().splitlines() if line)
     assert len(ciks["companies"]) >= 5 and len(ciks["funds"]) >= 3
-    for path, schema in (("companies", "Company"), ("funds", "Fund")):
+    for path, schema, query in (("companies", "Company", ""), ("funds", "Fund", ""), ("funds", "Fund", "?aggregate=true"),
+                                ("funds", "FundHistory", "?history=true")):
         for cik in sorted(ciks[path]):
-            answer = httpx.get(f"{server}/{path}/{cik}").json()
+            answer = httpx.get(f"{server}/{path}/{cik}{query}").json()
             jsonschema.validate(answer, schemas[schema], cls=jsonschema.Draft202012Validator)
 
 
