@@ -33,7 +33,7 @@ ORIGINAL = _entry("0000004242-25-000001", "2025-02-10", rows=[_row("A", 100, 10)
 ADDED = _entry("0000004242-25-000002", "2025-02-20", form="13F-HR/A", amendment="NEW HOLDINGS", rows=[_row("C", 300, 30)])
 RESTATED = _entry("0000004242-25-000003", "2025-03-01", form="13F-HR/A", amendment="RESTATEMENT", rows=[_row("A", 150, 15)])
 COVER_ONLY = _entry("0000004242-25-000004", "2025-03-05", form="13F-HR/A", amendment="RESTATEMENT", table=False)
-NOTICE = _entry("0000004242-25-000005", "2025-02-12", form="13F-NT", report="13F NOTICE REPORT", table=False, period="2024-09-30")
+NOTICE = _entry("0000004242-25-000005", "2025-02-12", form="13F-NT", report="13F NOTICE", table=False, period="2024-09-30")
 
 
 def _cusips(answer: dict[str, Any]) -> list[tuple[str, str]]:
@@ -62,7 +62,7 @@ def test_a_cover_page_without_its_table_never_empties_the_quarter() -> None:
 
 def test_a_notice_is_a_quarter_without_holdings() -> None:
     answer = fund_quarter(CIK, [ORIGINAL, NOTICE], "2024-09-30")
-    assert answer["holdings"] == [] and answer["report_type"] == "13F NOTICE REPORT"
+    assert answer["holdings"] == [] and answer["report_type"] == "13F NOTICE"
     assert [f["role"] for f in answer["filings"]] == ["notice"]
 
 

@@ -15,7 +15,7 @@ before amendments, then accession number):
 - a filing whose information table did not come with it (a cover page ingested alone) changes
   nothing: it is listed with ``"role": "table missing"`` and the answer says
   ``"table_missing": true``;
-- a ``13F-NT`` (or a ``13F NOTICE REPORT``) is listed as a ``notice``: it holds no rows.
+- a ``13F-NT`` (or a cover whose ``reportType`` is ``13F NOTICE``) is listed as a ``notice``: it holds no rows.
 
 Each holding names the filing it comes from (``accession_number``); the top-level filing
 fields are the base's (else the latest filing's). ``value`` is as filed and ``value_usd`` in
@@ -64,7 +64,7 @@ AGGREGATE_KEYS = (
     "issuer", "title_of_class", "cusip", "share_type", "put_call", "value_usd", "shares",
     "voting_sole", "voting_shared", "voting_none", "rows",
 )
-NOTICE_REPORT = "13F NOTICE REPORT"
+NOTICE_REPORT = "13F NOTICE"  # reportType "13F NOTICE" (schema X0202) or "13F NOTICE REPORT"
 
 
 def parse_period(text: str) -> date:
@@ -79,7 +79,7 @@ def parse_period(text: str) -> date:
 
 
 def _is_notice(entry: Mapping[str, Any]) -> bool:
-    return str(entry.get("form_type") or "").startswith("13F-NT") or entry.get("report_type") == NOTICE_REPORT
+    return str(entry.get("form_type") or "").startswith("13F-NT") or str(entry.get("report_type") or "").startswith(NOTICE_REPORT)
 
 
 def _filing_order(entry: Mapping[str, Any]) -> tuple[str, bool, str]:
