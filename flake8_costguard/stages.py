@@ -15,10 +15,11 @@ CG201/CG202 (banned AWS operations) run beside them on the same ast when the pol
 
 from __future__ import annotations
 
-import ast
 import os
-import unicodedata
-from typing import Callable, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Callable, MutableMapping, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover - ast loads with the first file that is parsed
+    import ast
 
 from runtime_guard.policy import Ban, Policy, module_name_for_path
 
@@ -42,6 +43,8 @@ def module_of_file(filename: str, roots: tuple[str, ...] | None = None) -> tuple
 
 
 def _parse(lines: Sequence[str]) -> ast.AST | None:
+    import ast
+
     try:
         return ast.parse("".join(lines))
     except (SyntaxError, ValueError):
@@ -67,6 +70,8 @@ def import_findings(
     counts["within"] += 1
     text = "".join(lines)
     if not text.isascii():  # Python reads identifiers NFKC-normalized: so must the mention test
+        import unicodedata
+
         text = unicodedata.normalize("NFKC", text)
     every_leaf = frozenset(ban.leaf for ban in bans)
     leaves = frozenset(leaf for leaf in every_leaf if leaf in text)
