@@ -87,6 +87,9 @@ class Selection:
 # ---------------------------------------------------------------------------------------------
 
 
+_SPLITLINES_ONLY = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # ASCII breaks of str.splitlines, not of files
+
+
 def _utf8_lines(data: bytes) -> list[str] | None:
     """``decode_lines`` for the usual file (no BOM, no coding cookie, valid UTF-8) without
     ``tokenize`` or a text wrapper: decoded, universal newlines (``\r\n`` and ``\r`` read as
@@ -95,7 +98,7 @@ def _utf8_lines(data: bytes) -> list[str] | None:
         return None
     head_end = data.find(b"\n", data.find(b"\n") + 1)
     head = data if head_end < 0 else data[:head_end]
-    if b"coding" in head or b"\r" in head:
+    if b"coding" in head:
         return None  # a PEP 263 cookie may be there (or CR line ends): tokenize decides
     try:
         text = data.decode("utf-8")
@@ -103,6 +106,8 @@ def _utf8_lines(data: bytes) -> list[str] | None:
         return None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii() and not any(mark in text for mark in _SPLITLINES_ONLY):
+        return text.splitlines(keepends=True)  # the same lines here, at C speed
     lines = text.split("\n")
     last = lines.pop()
     lines = [line + "\n" for line in lines]
@@ -114,8 +119,11 @@ def _utf8_lines(data: bytes) -> list[str] | None:
 def decode_lines(data: bytes) -> list[str]:
     """Source bytes as flake8 reads them: PEP 263 encoding (``tokenize.open``), else latin-1."""
     fast = _utf8_lines(data)
-    if fast is not None:
-        return fast
+    return fast if fast is not None else decode_with_tokenize(data)
+
+
+def decode_with_tokenize(data: bytes) -> list[str]:
+    """``decode_lines`` the way flake8 does it, for every file (``_utf8_lines`` is its shortcut)."""
     import io
     import tokenize
 
