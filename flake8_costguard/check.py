@@ -194,7 +194,7 @@ def file_findings(filename: str, lines: Sequence[str], policy: Policy, counts: C
     stage = new_counts()
     # The ast reading of the exact stage: the same findings at the same places as libcst's on
     # every example (tests/lint/test_examples.py, test_check.py), without libcst's ~140 ms import.
-    found = staged_findings(filename, lines, policy, stage, use_libcst=False)
+    found = staged_findings(filename, lines, policy, stage, use_libcst=False, read_statements=True)
     if counts is not None:
         counts.files += stage["files"]
         counts.within += stage["within"]

@@ -273,30 +273,26 @@ def _statement_end(code_lines: Sequence[str], first: int) -> int:
     return len(code_lines) - 1
 
 
-def read_imports(lines: Sequence[str], importer: str, is_package: bool) -> list[Import]:
-    """``module_imports`` of the file, parsing only its import statements when that is safe.
+def statement_spans(lines: Sequence[str], text: str | None = None) -> list[tuple[int, int, bool]] | None:
+    """(first line, last line, indented) of every import statement of the file (0-based lines),
+    found without parsing it; None when that could miss one (the file must be parsed).
 
     Comments and strings are blanked out first; statements are then found by their first word
-    at the start of a line and read alone (positions unchanged): the usual one-line and
-    parenthesized forms by a pattern, the rest by the parser. The whole file is parsed instead
-    when this could miss an import: a dynamic import, an ``import`` word in code outside the
-    statements found (``if x: import y``), or a statement that does not parse alone.
+    at the start of a line, and must hold every ``import`` word of the code (not so for
+    ``if x: import y``, or when a line break other than ``\\n`` would change the lines).
+    Dynamic imports are not statements: the caller looks for them.
     """
-    text = "".join(lines)
+    text = "".join(lines) if text is None else text
     if "import" not in text:
         return []
     code = _NOT_CODE.sub(_blank, text)
-    if "import_module" in code or "__import__" in code:
-        return _parse_whole(text, lines, importer, is_package)
     if code.count("\n") + (0 if code.endswith("\n") or not code else 1) != len(lines) or _other_breaks(code):
-        return _parse_whole(text, lines, importer, is_package)  # line breaks other than \n
+        return None  # line breaks other than \n
     if sys.version_info >= (3, 12) and _F_STRING.search(text) is not None:
-        return _parse_whole(text, lines, importer, is_package)  # PEP 701: quotes nest in f-strings
+        return None  # PEP 701: quotes nest in f-strings, which the blanking does not follow
     words = _import_words(code)
-    found: list[Import] = []
-    nodes: list[ast.stmt] = []
+    spans: list[tuple[int, int, bool]] = []
     covered = 0
-    statement = 0
     line_index, line_pos = 0, 0  # 0-based line of position line_pos (a line start)
     for match in _STATEMENT.finditer("\n" + code):
         start = match.start()
@@ -307,23 +303,50 @@ def read_imports(lines: Sequence[str], importer: str, is_package: bool) -> list[
             continue  # not at the start of a statement (a continuation line)
         last, end = _statement_end(code, start, first)
         covered += bisect_left(words, end) - bisect_left(words, start)
-        statement_text = "".join(lines[first : last + 1])
-        statement += 1
-        simple = _simple_imports(statement_text, first + 1, importer, is_package, statement)
+        spans.append((first, last, bool(match.group(1))))
+    if covered != len(words):
+        return None
+    return spans
+
+
+def parse_statement(lines: Sequence[str], first: int, last: int, indented: bool) -> list[ast.stmt]:
+    """The statements of lines ``first`` to ``last`` (0-based), parsed alone, positions as in the
+    file (an indented one inside ``if 1:``); raises SyntaxError."""
+    statement_text = "".join(lines[first : last + 1])
+    parsed = ast.parse("if 1:\n" + statement_text if indented else statement_text)
+    ast.increment_lineno(parsed, first - 1 if indented else first)
+    return parsed.body
+
+
+def read_imports(lines: Sequence[str], importer: str, is_package: bool) -> list[Import]:
+    """``module_imports`` of the file, parsing only its import statements when that is safe.
+
+    The statements come from ``statement_spans`` and are read alone (positions unchanged): the
+    usual one-line and parenthesized forms by a pattern, the rest by the parser. The whole file
+    is parsed instead when this could miss an import: a dynamic import, a statement
+    ``statement_spans`` cannot find, or one that does not parse alone.
+    """
+    text = "".join(lines)
+    if "import" not in text:
+        return []
+    if "import_module" in text or "__import__" in text:
+        return _parse_whole(text, lines, importer, is_package)
+    spans = statement_spans(lines, text)
+    if spans is None:
+        return _parse_whole(text, lines, importer, is_package)
+    found: list[Import] = []
+    nodes: list[ast.stmt] = []
+    for statement, (first, last, indented) in enumerate(spans, start=1):
+        simple = _simple_imports("".join(lines[first : last + 1]), first + 1, importer, is_package, statement)
         if simple is not None:
             found.extend(simple)
             continue
-        indented = bool(match.group(1))
         try:
-            parsed = ast.parse("if 1:\n" + statement_text if indented else statement_text)
+            nodes.extend(parse_statement(lines, first, last, indented))
         except SyntaxError:
             return _parse_whole(text, lines, importer, is_package)
-        ast.increment_lineno(parsed, first - 1 if indented else first)
-        nodes.extend(parsed.body)
-    if covered != len(words):
-        return _parse_whole(text, lines, importer, is_package)
     if nodes:
-        offset = statement
+        offset = len(spans)
         for item in module_imports(ast.Module(body=nodes, type_ignores=[]), lines, importer, is_package):
             found.append(Import(item.candidates, item.line, item.col, item.statement + offset))
     found.sort(key=lambda i: (i.line, i.col))

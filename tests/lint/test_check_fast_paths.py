@@ -166,3 +166,51 @@ def test_the_standard_library_reads_as_the_parser_reads_it() -> None:
             _same_imports(text.replace("\r", ""), "a.b.c", path.endswith("__init__.py"))
         checked += 1
     assert checked > 200
+
+
+# -- the statement stage of costguard check -------------------------------------------------
+
+STAGE_CASES = [
+    "import a.b.c\n",
+    "from a.b import c\nc.get()\n",
+    "import a\na.b.c.get()\n",  # CG103: the whole ast is read
+    "import a.b.c\na.b.c.get()\n",
+    "from . import c\n",
+    "from .b import c as d\n",
+    "from .. import b\nb.c.x()\n",
+    "import a.b.cc\nimport c\n",
+    "x = 'c'\nprint(x.c)\n",
+    "import a.b.c\ndef (:\n",  # does not parse: nothing, as with flake8
+    "import importlib\nimportlib.import_module('a.b.c')\n",
+    "if x: import a.b.c\n",
+    "def f():\n    from a.b import (\n        c,\n    )\n",
+    "import ａ.b.c\n",
+    "s = '''\nimport a.b.c\n'''\n",
+]
+
+
+@pytest.mark.parametrize("text", STAGE_CASES)
+@pytest.mark.parametrize("module", ["a.x.m", "a.b.m", "a.b"])
+def test_reading_statements_gives_the_ast_stages_findings(text: str, module: str, tmp_path) -> None:
+    from flake8_costguard.stages import new_counts, staged_findings
+    from runtime_guard.policy import Ban, Policy
+
+    policy = Policy(bans=(Ban("a.b.c", ("a",)), Ban("a.b.cc", ("a.x",))), roots=(str(tmp_path),))
+    filename = str(tmp_path / (module.replace(".", "/") + ("/__init__.py" if module == "a.b" else ".py")))
+    lines = text.splitlines(keepends=True)
+    fast = staged_findings(filename, lines, policy, new_counts(), use_libcst=False, read_statements=True)
+    whole = staged_findings(filename, lines, policy, new_counts(), use_libcst=False)
+    assert fast == whole
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(STAGE_CASES + ["x = 1\n", "import a.b\n", "from a import b\n", "b.c.d = 1\n"]), max_size=6))
+def test_mixed_files_give_the_ast_stages_findings(pieces: list[str]) -> None:
+    from flake8_costguard.stages import new_counts, staged_findings
+    from runtime_guard.policy import Ban, Policy
+
+    policy = Policy(bans=(Ban("a.b.c", ("a",)),), roots=("/nonexistent-root",))
+    lines = "".join(pieces).splitlines(keepends=True)
+    filename = "/nonexistent-root/a/x/m.py"
+    fast = staged_findings(filename, lines, policy, new_counts(), use_libcst=False, read_statements=True)
+    assert fast == staged_findings(filename, lines, policy, new_counts(), use_libcst=False)
