@@ -11,16 +11,21 @@ never depends on the cache).
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
-import tempfile
-from pathlib import Path
-from typing import Any
-
-from runtime_guard.policy import Policy
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+
+try:  # the hash alone: ``hashlib`` would first load OpenSSL's bindings (several ms per run)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter built without it
+    from hashlib import blake2b
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
+    from runtime_guard.policy import Policy
 
 __all__ = ["CheckCache", "content_digest", "policy_key"]
 
@@ -31,20 +36,24 @@ CACHE_FILE = "check.marshal"
 def _code_version() -> str:
     """The costguard version and the state of the code the findings come from, so a changed
     rule (an upgrade, or a development checkout) never serves old findings."""
-    here = Path(__file__).resolve().parent
-    sources = [*here.glob("*.py"), here.parent / "runtime_guard" / "policy.py"]
+    here = os.path.dirname(os.path.realpath(__file__))
+    try:
+        names = [os.path.join(here, name) for name in os.listdir(here) if name.endswith(".py")]
+    except OSError:
+        names = []
+    sources = [*names, os.path.join(os.path.dirname(here), "runtime_guard", "policy.py")]
     stamps = []
     for source in sorted(sources):
         try:
-            stat = source.stat()
+            stat = os.stat(source)
         except OSError:
             continue
-        stamps.append(f"{source.name}:{stat.st_mtime_ns}:{stat.st_size}")
-    return f"{__version__}+" + hashlib.blake2b(";".join(stamps).encode(), digest_size=8).hexdigest()
+        stamps.append(f"{os.path.basename(source)}:{stat.st_mtime_ns}:{stat.st_size}")
+    return f"{__version__}+" + blake2b(";".join(stamps).encode(), digest_size=8).hexdigest()
 
 
 def content_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def policy_key(policy: Policy) -> str:
@@ -53,7 +62,7 @@ def policy_key(policy: Policy) -> str:
     from . import __version__
 
     basis = repr((policy.bans, policy.operations, policy.roots, __version__))
-    return hashlib.blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
+    return blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
 
 
 class CheckCache:
@@ -103,9 +112,19 @@ class CheckCache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# created by costguard check\n*\n", encoding="utf-8")
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".check-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                marshal.dump({"format": _FORMAT, "version": self.version or _code_version(), "entries": self.entries}, handle)
-            os.replace(temporary, self.directory / CACHE_FILE)
+            # A name of our own (what tempfile.mkstemp does, without importing tempfile's
+            # dependencies): this process's id and a random part, created exclusively.
+            temporary = self.directory / f".check-{os.getpid()}-{os.urandom(6).hex()}.tmp"
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    marshal.dump({"format": _FORMAT, "version": self.version or _code_version(), "entries": self.entries}, handle)
+                os.replace(temporary, self.directory / CACHE_FILE)
+            except BaseException:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+                raise
         except OSError:
             pass

@@ -13,16 +13,17 @@ findings, 2 a policy or usage error (one line on stderr).
 
 from __future__ import annotations
 
-import argparse
-import io
 import os
 import re
-import subprocess
 import sys
-import tokenize
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    import argparse
+
+# argparse, subprocess, tokenize and dataclasses are not imported here: a clean run over files
+# given on the command line needs none of them (each is imported where it is used).
 
 from runtime_guard.policy import Policy, PolicyError, load_policy, load_policy_for, module_name_for_path
 
@@ -55,10 +56,21 @@ class CheckError(Exception):
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Selection:
-    select: tuple[str, ...] = ("CG",)
-    ignore: tuple[str, ...] = ()
+    __slots__ = ("select", "ignore")
+
+    def __init__(self, select: tuple[str, ...] = ("CG",), ignore: tuple[str, ...] = ()) -> None:
+        self.select = tuple(select)
+        self.ignore = tuple(ignore)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Selection) and (self.select, self.ignore) == (other.select, other.ignore)
+
+    def __hash__(self) -> int:
+        return hash((self.select, self.ignore))
+
+    def __repr__(self) -> str:
+        return f"Selection(select={self.select!r}, ignore={self.ignore!r})"
 
     @staticmethod
     def parse(value: str | None) -> tuple[str, ...]:
@@ -75,8 +87,46 @@ class Selection:
 # ---------------------------------------------------------------------------------------------
 
 
+_SPLITLINES_ONLY = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # ASCII breaks of str.splitlines, not of files
+
+
+def _utf8_lines(data: bytes) -> list[str] | None:
+    """``decode_lines`` for the usual file (no BOM, no coding cookie, valid UTF-8) without
+    ``tokenize`` or a text wrapper: decoded, universal newlines (``\r\n`` and ``\r`` read as
+    ``\n``), split after each newline; None for anything else."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None
+    head_end = data.find(b"\n", data.find(b"\n") + 1)
+    head = data if head_end < 0 else data[:head_end]
+    if b"coding" in head:
+        return None  # a PEP 263 cookie may be there (or CR line ends): tokenize decides
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii() and not any(mark in text for mark in _SPLITLINES_ONLY):
+        return text.splitlines(keepends=True)  # the same lines here, at C speed
+    lines = text.split("\n")
+    last = lines.pop()
+    lines = [line + "\n" for line in lines]
+    if last:
+        lines.append(last)
+    return lines
+
+
 def decode_lines(data: bytes) -> list[str]:
     """Source bytes as flake8 reads them: PEP 263 encoding (``tokenize.open``), else latin-1."""
+    fast = _utf8_lines(data)
+    return fast if fast is not None else decode_with_tokenize(data)
+
+
+def decode_with_tokenize(data: bytes) -> list[str]:
+    """``decode_lines`` the way flake8 does it, for every file (``_utf8_lines`` is its shortcut)."""
+    import io
+    import tokenize
+
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return io.TextIOWrapper(io.BytesIO(data), encoding, line_buffering=True).readlines()
@@ -92,6 +142,8 @@ def read_lines(path: str) -> list[str]:
 
 def noqa_lines(lines: Sequence[str]) -> dict[int, str]:
     """Line number -> the text flake8 searches for ``noqa`` (the whole logical line)."""
+    import tokenize
+
     mapping: dict[int, str] = {}
     low, high = len(lines) + 2, -1
     try:
@@ -121,15 +173,19 @@ def _silenced(code: str, physical_line: str | None) -> bool:
     return code in codes or code.startswith(tuple(codes))
 
 
-@dataclass
 class Counts:
     """How many files reached each stage (the plugin's stages)."""
 
-    files: int = 0
-    within: int = 0
-    mentions: int = 0
-    candidates: int = 0
-    exact: int = 0
+    __slots__ = ("files", "within", "mentions", "candidates", "exact")
+
+    def __init__(self, files: int = 0, within: int = 0, mentions: int = 0, candidates: int = 0, exact: int = 0) -> None:
+        self.files, self.within, self.mentions, self.candidates, self.exact = files, within, mentions, candidates, exact
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Counts) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return "Counts(" + ", ".join(f"{k}={getattr(self, k)}" for k in self.__slots__) + ")"
 
 
 def file_findings(filename: str, lines: Sequence[str], policy: Policy, counts: Counts | None = None) -> list[tuple[int, int, str]]:
@@ -138,7 +194,7 @@ def file_findings(filename: str, lines: Sequence[str], policy: Policy, counts: C
     stage = new_counts()
     # The ast reading of the exact stage: the same findings at the same places as libcst's on
     # every example (tests/lint/test_examples.py, test_check.py), without libcst's ~140 ms import.
-    found = staged_findings(filename, lines, policy, stage, use_libcst=False)
+    found = staged_findings(filename, lines, policy, stage, use_libcst=False, read_statements=True)
     if counts is not None:
         counts.files += stage["files"]
         counts.within += stage["within"]
@@ -242,6 +298,8 @@ def _git_files(directory: Path) -> list[str] | None:
     """Files git would not ignore under ``directory`` (tracked and untracked; relative, with
     ``/``), or None (not in a work tree, or the folder itself is ignored: a folder named on the
     command line is walked)."""
+    import subprocess
+
     try:
         ignored = subprocess.run(["git", "-C", str(directory), "check-ignore", "-q", "."], capture_output=True, timeout=60)
         if ignored.returncode == 0:
@@ -311,12 +369,12 @@ def _display(path: Path) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
 class Outcome:
-    reports: list[Report] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    counts: Counts = field(default_factory=Counts)
-    cache: CheckCache | None = None
+    def __init__(self) -> None:
+        self.reports: list[Report] = []
+        self.files: list[str] = []
+        self.counts = Counts()
+        self.cache: CheckCache | None = None
 
 
 def _policies(config: str | None, files: Sequence[Path]) -> tuple[Policy | None, dict[str, Policy | None]]:
@@ -386,14 +444,16 @@ def _chains(
     files: _Files, checked: Sequence[str], policy_of: dict[str, Policy | None], fixed: bool
 ) -> dict[str, list[tuple[int, int, str]]]:
     """CG104 findings of the checked files, from a graph of each policy's whole project."""
-    from .graph import ImportGraph, chain_findings  # only for policies with a transitive ban
-
     groups: dict[int, tuple[Policy, list[str]]] = {}
     for path in checked:
         policy = policy_of[path]
         if policy is not None and any(ban.transitive for ban in policy.bans):
             groups.setdefault(id(policy), (policy, []))[1].append(path)
     found: dict[str, list[tuple[int, int, str]]] = {}
+    if not groups:
+        return found
+    from .graph import ImportGraph, chain_findings  # only for policies with a transitive ban
+
     for policy, paths in groups.values():
         root = policy.source.parent if policy.source is not None and not fixed else Path.cwd()
         project = {os.path.abspath(p) for p in discover([str(root)])} | set(paths)
@@ -455,12 +515,13 @@ def run(
     return outcome
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise CheckError(f"costguard check: {message} (see costguard check --help)")
-
-
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            raise CheckError(f"costguard check: {message} (see costguard check --help)")
+
     parser = _Parser(
         prog="costguard check",
         description="Check files for imports of modules banned by [tool.costguard] (the flake8 plugin's rules, without flake8).",
@@ -476,9 +537,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Arguments:
+    """What ``build_parser().parse_args`` returns, for the arguments ``_quick_arguments`` reads."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.config: str | None = None
+        self.select: str | None = None
+        self.ignore: str | None = None
+        self.format = "text"
+        self.cache_dir = ".costguard_cache"
+        self.no_cache = False
+
+
+_VALUE_OPTIONS = {"--config": "config", "--select": "select", "--ignore": "ignore", "--format": "format", "--cache-dir": "cache_dir"}
+
+
+def _quick_arguments(argv: Sequence[str]) -> _Arguments | None:
+    """The arguments of the usual command line (paths, and the options spelled out in full with
+    their value as the next argument), read without argparse (a few ms per run); None for
+    anything else (``--help``, ``--x=y``, abbreviations, errors), which argparse reads."""
+    args = _Arguments()
+    items = list(argv)
+    index = 0
+    paths_ended = False  # argparse reads one run of paths: paths on both sides of an option are its call
+    while index < len(items):
+        item = items[index]
+        if args.paths and (item == "--no-cache" or item in _VALUE_OPTIONS):
+            paths_ended = True
+        if item == "--no-cache":
+            args.no_cache = True
+        elif item in _VALUE_OPTIONS:
+            if index + 1 >= len(items) or items[index + 1].startswith("-"):
+                return None
+            index += 1
+            setattr(args, _VALUE_OPTIONS[item], items[index])
+        elif item.startswith("-") or paths_ended:
+            return None
+        else:
+            args.paths.append(item)
+        index += 1
+    if args.format not in FORMATS:
+        return None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        argv = list(sys.argv[1:] if argv is None else argv)
+        args = _quick_arguments(argv) or build_parser().parse_args(argv)
         selection = Selection(Selection.parse(args.select) or ("CG",), Selection.parse(args.ignore))
         cache_dir = None if args.no_cache else Path(args.cache_dir)
         outcome = run(

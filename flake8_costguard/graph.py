@@ -18,6 +18,8 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -235,8 +237,10 @@ def chain_findings(graph: ImportGraph, policy: Policy, modules: Iterable[str]) -
 # Reading import statements without parsing the whole file
 # ---------------------------------------------------------------------------------------------
 
+# Matched in "\n" + code: a literal newline first lets the engine skip ahead fast (``^`` with
+# re.M is tried at every position); a match's start is then the statement's line start in code.
 _STATEMENT = re.compile(
-    r"^([ \t]*)(?:import[ \t]+[\w(]|from(?:[ \t]|\\\n)+[.\w]+(?:[ \t]|\\\n)*import\b|from[ \t]+\.+import\b)", re.M
+    r"\n([ \t]*)(?:import[ \t]+[\w(]|from(?:[ \t]|\\\n)+[.\w]+(?:[ \t]|\\\n)*import\b|from[ \t]+\.+import\b)"
 )
 _WORD = re.compile(r"\bimport\b")
 # Comments and string literals, left to right (so a quote inside a comment or another string
@@ -269,95 +273,198 @@ def _statement_end(code_lines: Sequence[str], first: int) -> int:
     return len(code_lines) - 1
 
 
+def statement_spans(lines: Sequence[str], text: str | None = None) -> list[tuple[int, int, bool]] | None:
+    """(first line, last line, indented) of every import statement of the file (0-based lines),
+    found without parsing it; None when that could miss one (the file must be parsed).
+
+    Comments and strings are blanked out first; statements are then found by their first word
+    at the start of a line, and must hold every ``import`` word of the code (not so for
+    ``if x: import y``, or when a line break other than ``\\n`` would change the lines).
+    Dynamic imports are not statements: the caller looks for them.
+    """
+    text = "".join(lines) if text is None else text
+    if "import" not in text:
+        return []
+    code = _NOT_CODE.sub(_blank, text)
+    if code.count("\n") + (0 if code.endswith("\n") or not code else 1) != len(lines) or _other_breaks(code):
+        return None  # line breaks other than \n
+    if sys.version_info >= (3, 12) and _F_STRING.search(text) is not None:
+        return None  # PEP 701: quotes nest in f-strings, which the blanking does not follow
+    words = _import_words(code)
+    spans: list[tuple[int, int, bool]] = []
+    covered = 0
+    line_index, line_pos = 0, 0  # 0-based line of position line_pos (a line start)
+    for match in _STATEMENT.finditer("\n" + code):
+        start = match.start()
+        line_index += code.count("\n", line_pos, start)
+        line_pos = start
+        first = line_index
+        if first and lines_end_with_backslash(code, start):
+            continue  # not at the start of a statement (a continuation line)
+        last, end = _statement_end(code, start, first)
+        covered += bisect_left(words, end) - bisect_left(words, start)
+        spans.append((first, last, bool(match.group(1))))
+    if covered != len(words):
+        return None
+    return spans
+
+
+def parse_statement(lines: Sequence[str], first: int, last: int, indented: bool) -> list[ast.stmt]:
+    """The statements of lines ``first`` to ``last`` (0-based), parsed alone, positions as in the
+    file (an indented one inside ``if 1:``); raises SyntaxError."""
+    statement_text = "".join(lines[first : last + 1])
+    parsed = ast.parse("if 1:\n" + statement_text if indented else statement_text)
+    ast.increment_lineno(parsed, first - 1 if indented else first)
+    return parsed.body
+
+
 def read_imports(lines: Sequence[str], importer: str, is_package: bool) -> list[Import]:
     """``module_imports`` of the file, parsing only its import statements when that is safe.
 
-    Comments and strings are blanked out first; statements are then found by their first word
-    at the start of a line and parsed alone (positions unchanged). The whole file is parsed
-    instead when this could miss an import: a dynamic import, an ``import`` word in code outside
-    the statements found (``if x: import y``), or a statement that does not parse alone.
+    The statements come from ``statement_spans`` and are read alone (positions unchanged): the
+    usual one-line and parenthesized forms by a pattern, the rest by the parser. The whole file
+    is parsed instead when this could miss an import: a dynamic import, a statement
+    ``statement_spans`` cannot find, or one that does not parse alone.
     """
     text = "".join(lines)
     if "import" not in text:
         return []
-    code = _NOT_CODE.sub(_blank, text)
-    if "import_module" in code or "__import__" in code:
+    if "import_module" in text or "__import__" in text:
         return _parse_whole(text, lines, importer, is_package)
-    code_lines = code.splitlines(keepends=True)
-    if len(code_lines) != len(lines):
+    spans = statement_spans(lines, text)
+    if spans is None:
         return _parse_whole(text, lines, importer, is_package)
-    offsets = {0: 0}
-    position = 0
-    for number, line in enumerate(code_lines, start=1):
-        position += len(line)
-        offsets[position] = number
-    body: list[ast.stmt] = []
-    covered = 0
-    for match in _STATEMENT.finditer(code):
-        first = offsets.get(match.start())
-        if first is None or (first and code_lines[first - 1].rstrip().endswith("\\")):
-            continue  # not at the start of a statement (a continuation line)
-        last = _statement_end(code_lines, first)
-        covered += len(_WORD.findall("".join(code_lines[first : last + 1])))
-        statement = "".join(lines[first : last + 1])
-        simple = _simple_statement(statement, first + 1) if first == last else None
+    found: list[Import] = []
+    nodes: list[ast.stmt] = []
+    for statement, (first, last, indented) in enumerate(spans, start=1):
+        simple = _simple_imports("".join(lines[first : last + 1]), first + 1, importer, is_package, statement)
         if simple is not None:
-            body.append(simple)
+            found.extend(simple)
             continue
-        indented = bool(match.group(1))
         try:
-            parsed = ast.parse("if 1:\n" + statement if indented else statement)
+            nodes.extend(parse_statement(lines, first, last, indented))
         except SyntaxError:
             return _parse_whole(text, lines, importer, is_package)
-        ast.increment_lineno(parsed, first - 1 if indented else first)
-        body.extend(parsed.body)
-    if covered != len(_WORD.findall(code)):
-        return _parse_whole(text, lines, importer, is_package)
-    return module_imports(ast.Module(body=body, type_ignores=[]), lines, importer, is_package)
+    if nodes:
+        offset = len(spans)
+        for item in module_imports(ast.Module(body=nodes, type_ignores=[]), lines, importer, is_package):
+            found.append(Import(item.candidates, item.line, item.col, item.statement + offset))
+    found.sort(key=lambda i: (i.line, i.col))
+    return found
+
+
+_ASCII_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+
+
+def _other_breaks(code: str) -> bool:
+    """True when ``str.splitlines`` would break ``code`` somewhere else than after ``\\n``."""
+    if code.isascii():
+        return any(mark in code for mark in _ASCII_BREAKS)
+    return len(code.splitlines()) != code.count("\n") + (0 if code.endswith("\n") or not code else 1)
+
+
+def _import_words(code: str) -> list[int]:
+    """Where the word ``import`` starts in ``code`` (what ``\\bimport\\b`` finds, without the
+    regular expression engine's slow scan for a word boundary)."""
+    found = []
+    position = code.find("import")
+    while position >= 0:
+        before = code[position - 1] if position else " "
+        after = code[position + 6 : position + 7] or " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            found.append(position)
+        position = code.find("import", position + 6)
+    return found
+
+_F_STRING = re.compile(r"(?i)(?:f|fr|rf)['\"]")
+
+
+def lines_end_with_backslash(code: str, start: int) -> bool:
+    """True when the line before position ``start`` (a line start) ends with a backslash."""
+    previous = code[code.rfind("\n", 0, start - 1) + 1 : start]
+    return previous.rstrip().endswith("\\")
+
+
+def _statement_end(code: str, start: int, first: int) -> tuple[int, int]:
+    """(last line, 0-based; the position after it) of the statement starting at ``start``."""
+    depth = 0
+    index = first
+    position = start
+    while True:
+        newline = code.find("\n", position)
+        stop = len(code) if newline < 0 else newline + 1
+        line = code[position:stop]
+        depth += line.count("(") - line.count(")")
+        if (depth <= 0 and not line.rstrip().endswith("\\")) or stop >= len(code):
+            return index, stop
+        index += 1
+        position = stop
 
 
 _DOTTED = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
-_ALIAS = re.compile(rf"[ \t]*({_DOTTED})(?:[ \t]+as[ \t]+([A-Za-z_]\w*))?[ \t]*")
-_SIMPLE_IMPORT = re.compile(r"([ \t]*)import[ \t]+([^;()\\#]*?)[ \t]*(?:#[^\n]*)?\n?")
-_SIMPLE_FROM = re.compile(rf"([ \t]*)from[ \t]+(\.*)({_DOTTED})?[ \t]*import[ \t]+([^;()\\#]*?)[ \t]*(?:#[^\n]*)?\n?")
+_ALIAS = re.compile(rf"\s*({_DOTTED})(?:[ \t]+as[ \t]+([A-Za-z_]\w*))?\s*", re.A)
+_SIMPLE_IMPORT = re.compile(r"([ \t]*)import[ \t]+([^;()\\#\n]*?)[ \t]*(?:#[^\n]*)?\n?", re.A)
+_SIMPLE_FROM = re.compile(
+    rf"([ \t]*)from([ \t]+)(\.*)({_DOTTED})?[ \t]*import[ \t]+"
+    r"(?:\(([^;()\\#]*)\)|([^;()\\#\n]*?))[ \t]*(?:#[^\n]*)?\n?",
+    re.A,
+)
 
 
-def _aliases(text: str, offset: int, line: int, dotted: bool) -> list[ast.alias] | None:
+def _aliases(text: str, offset: int, dotted: bool, trailing_comma: bool) -> list[tuple[str, int]] | None:
+    """(name, offset in the statement) of each ``name [as alias]`` of a comma-separated list."""
     names = []
     position = offset
-    for part in text.split(","):
+    parts = text.split(",")
+    if trailing_comma and len(parts) > 1 and not parts[-1].strip():
+        parts.pop()
+    for part in parts:
         match = _ALIAS.fullmatch(part)
         if match is None or (not dotted and "." in match.group(1)):
             return None
-        start = position + match.start(1)
-        names.append(ast.alias(match.group(1), match.group(2), lineno=line, col_offset=start,
-                               end_lineno=line, end_col_offset=position + match.end(1)))
+        names.append((match.group(1), position + match.start(1)))
         position += len(part) + 1
     return names
 
 
-def _simple_statement(statement: str, line: int) -> ast.stmt | None:
-    """An ASCII one-line ``import a.b [as c], ...`` or ``from .a import b [as c], ...`` as its
-    ast node, without the parser (None for anything else: the parser reads it)."""
+def _simple_imports(statement: str, line: int, importer: str, is_package: bool, number: int) -> list[Import] | None:
+    """What ``module_imports`` reads from an ASCII ``import a.b [as c], ...`` or ``from .a import
+    b [as c], ...`` (one line, or names in parentheses over several lines, no comment inside),
+    without the parser; None for anything else (the parser reads it)."""
     if not statement.isascii():
         return None
-    match = _SIMPLE_IMPORT.fullmatch(statement)
-    if match is not None:
-        names = _aliases(match.group(2), match.start(2), line, True)
-        if names is None:
+    if statement.count("\n") > 1 or (statement.count("\n") == 1 and not statement.endswith("\n")):
+        match = _SIMPLE_FROM.fullmatch(statement)
+        if match is None or match.group(5) is None:
             return None
-        return ast.Import(names=names, lineno=line, col_offset=len(match.group(1)))
-    match = _SIMPLE_FROM.fullmatch(statement)
-    if match is None or (not match.group(2) and not match.group(3)):
-        return None
-    if match.group(4) == "*":
-        names = [ast.alias("*", None, lineno=line, col_offset=match.start(4))]
     else:
-        names = _aliases(match.group(4), match.start(4), line, False)  # type: ignore[assignment]
-        if names is None:
+        match = _SIMPLE_IMPORT.fullmatch(statement)
+        if match is not None:
+            names = _aliases(match.group(2), match.start(2), True, False)
+            if names is None:
+                return None
+            return [Import((name,), line, col, number) for name, col in names]
+        match = _SIMPLE_FROM.fullmatch(statement)
+        if match is None:
             return None
-    return ast.ImportFrom(module=match.group(3), names=names, level=len(match.group(2)), lineno=line,
-                          col_offset=len(match.group(1)))
+    indent, gap, dots, module, inside, bare = match.groups()
+    if (not dots and not module) or (module and statement[match.end(4)] not in " \t"):
+        return None  # "from aimport x" is not "from a import x"
+    base = resolve_from_module(importer, is_package, len(dots), module)
+    if base is None:
+        return []
+    if inside is None and bare == "*":
+        position = (line, len(indent) + 4 + len(gap)) if module else (line, len(indent))
+        return [Import((base,), *position, number)]
+    names = _aliases(inside, match.start(5), False, True) if inside is not None else _aliases(bare, match.start(6), False, False)
+    if names is None or not names:
+        return None
+    found = []
+    for name, offset in names:
+        name_line = line + statement.count("\n", 0, offset)
+        col = offset - (statement.rfind("\n", 0, offset) + 1)
+        found.append(Import((f"{base}.{name}", base), name_line, col, number))
+    return found
 
 
 def _parse_whole(text: str, lines: Sequence[str], importer: str, is_package: bool) -> list[Import]:

@@ -17,13 +17,13 @@ neither flake8 nor libcst (the fast path of ``costguard check`` never loads them
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import urllib.parse
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple, Sequence
+
+# ``typing`` is loaded anyway (``tomllib`` imports it); json, re, urllib and pathlib load only in
+# the formats that need them, so ``costguard check`` with text output pays for none of them.
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
 
 __all__ = [
     "FORMATS",
@@ -42,8 +42,7 @@ FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     """One finding as every format needs it. ``col`` is 1-based, as flake8 prints it."""
 
     path: str
@@ -54,8 +53,7 @@ class Report:
     physical_line: str | None = None  # the source line(s) of the finding, as flake8 gives them
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+class RuleInfo(NamedTuple):
     """What SARIF says about a rule: its summary, and its page when there is one."""
 
     id: str
@@ -86,6 +84,8 @@ def format_text(reports: Iterable[Report]) -> str:
 
 def format_json(reports: Iterable[Report], files: Iterable[str] = ()) -> str:
     """flake8-json's shape: ``files`` (every file checked) appear even without findings."""
+    import json
+
     by_file: dict[str, list[Report]] = {path: [] for path in files}
     for report in reports:
         by_file.setdefault(report.path, []).append(report)
@@ -138,7 +138,7 @@ def format_github(reports: Iterable[Report], tool: str = "costguard") -> str:
 # SARIF 2.1.0
 # ---------------------------------------------------------------------------------------------
 
-_SECTION = re.compile(r"^## (.+?)\n(.*?)(?=^## |\Z)", re.S | re.M)
+_SECTION = r"^## (.+?)\n(.*?)(?=^## |\Z)"  # compiled by costguard_rules (SARIF only)
 
 
 def _plain(markdown: str) -> str:
@@ -149,6 +149,8 @@ def _plain(markdown: str) -> str:
 
 def _rule_pages_dir() -> Path | None:
     """The rule pages: shipped in the wheel, or the source checkout's docs/rules."""
+    from pathlib import Path
+
     here = Path(__file__).resolve().parent
     for candidate in (here / "rule_pages", here.parent / "docs" / "rules"):
         if candidate.is_dir():
@@ -158,6 +160,8 @@ def _rule_pages_dir() -> Path | None:
 
 def costguard_rules() -> dict[str, RuleInfo]:
     """Every costguard code (``RULES``), with its page's text where the page exists."""
+    import re
+
     from .graph import CHAIN_RULE  # CG104, reported by costguard check
     from .rules import RULES  # the table; importing it loads no flake8
 
@@ -167,7 +171,7 @@ def costguard_rules() -> dict[str, RuleInfo]:
         description = help_markdown = page = ""
         if pages is not None and (pages / f"{code}.md").is_file():
             help_markdown = (pages / f"{code}.md").read_text(encoding="utf-8")
-            sections = {title.strip(): body for title, body in _SECTION.findall(help_markdown)}
+            sections = {title.strip(): body for title, body in re.findall(_SECTION, help_markdown, re.S | re.M)}
             description = _plain(sections.get("What it does", ""))
             page = f"docs/rules/{code}.md"
         rules[code] = RuleInfo(code, summary, description, help_markdown, page)
@@ -179,7 +183,11 @@ def _artifact_location(path: str) -> dict[str, str]:
     if posix.startswith("./"):
         posix = posix[2:]
     if os.path.isabs(path):
+        from pathlib import Path
+
         return {"uri": Path(path).as_uri()}
+    import urllib.parse
+
     return {"uri": urllib.parse.quote(posix), "uriBaseId": "%SRCROOT%"}
 
 
@@ -209,6 +217,8 @@ def format_sarif(
     rules: Mapping[str, RuleInfo] | None = None,
 ) -> str:
     """One SARIF 2.1.0 log with one run: every known rule, then every code seen, as rules."""
+    import json
+
     ordered = _ordered(reports)
     known = dict(costguard_rules() if rules is None else rules)
     for report in ordered:

@@ -12,14 +12,15 @@ pytest could rewrite it (the pytest plugin has no assertions to rewrite).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not ``typing.TYPE_CHECKING``: importing typing costs every command ~10 ms
 if TYPE_CHECKING:  # pragma: no cover - for type checkers; at run time names load on first use
     from runtime_guard.errors import CostguardWarning, ForbiddenImportError
     from runtime_guard.hook import Guard, install, uninstall
     from runtime_guard.operations import ForbiddenOperationError
     from runtime_guard.policy import Policy, PolicyError, load_policy
     from runtime_guard.protect import Protection, protect
+    from typing import Any
 
 # The public names load on first use (PEP 562): the flake8 plugin imports
 # ``runtime_guard.policy`` and must not pay for the hook's modules on every flake8 run.
