@@ -35,6 +35,7 @@ __all__ = [
     "delete_lookup",
     "item_size",
     "encode_item",
+    "EncodedItem",
     "check_key",
     "read_units",
     "write_units",
@@ -84,7 +85,32 @@ def _json_default(value: Any) -> Any:
 _encode_doc = compact_encoder(ensure_ascii=True, sort_keys=True, default=_json_default)
 
 
+class EncodedItem(dict):  # type: ignore[type-arg]
+    """A lookup item that carries its own encoding (made once by :func:`encode_once`, which
+    checked its size): :func:`encode_item` returns that text for the same (pk, sk) instead of
+    encoding the item again. Read-only, so the text can never go stale."""
+
+    __slots__ = ("key", "doc")
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("an EncodedItem is read-only: copy it with dict(item) to change it")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _read_only  # type: ignore[assignment]
+
+
+def encode_once(pk: str, sk: str, item: Mapping[str, Any]) -> EncodedItem:
+    """``item`` as an :class:`EncodedItem` for (pk, sk): encoded and size-checked now (raises
+    ``ValueError`` when over DynamoDB's limit, as :func:`encode_item` does), never again."""
+    doc = encode_item(pk, sk, item)
+    encoded = EncodedItem(item)
+    encoded.key = (pk, sk)
+    encoded.doc = doc
+    return encoded
+
+
 def encode_item(pk: str, sk: str, item: Mapping[str, Any]) -> str:
+    if type(item) is EncodedItem and item.key == (pk, sk):
+        return item.doc
     if not isinstance(item, Mapping):
         raise TypeError(f"lookup item for ({pk!r}, {sk!r}) must be a mapping, got {type(item).__name__}")
     doc = _encode_doc(item if type(item) is dict else dict(item))

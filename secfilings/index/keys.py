@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from secfilings.index.base import MAX_ITEM_BYTES, encode_item
+from secfilings.index.base import MAX_ITEM_BYTES, EncodedItem, encode_once
 
 __all__ = [
     "company_pk", "company_sk", "fund_pk", "fund_sk", "ledger_pk", "LEDGER_SK", "MISS_SK", "MISS_ITEM",
@@ -31,20 +31,20 @@ ROW_LISTS = ("transactions", "holdings")
 _KEEP_IN_STUB = ("accession_number", "form_type", "filed", "period", "is_amendment", "amendment_type", "has_table")
 
 
-def fitted_item(pk: str, sk: str, item: Mapping[str, Any]) -> dict[str, Any]:
+def fitted_item(pk: str, sk: str, item: Mapping[str, Any]) -> EncodedItem:
     """``item`` if it fits DynamoDB's 400 KB, else a stub the read side completes from SQL: the
     item without its row lists, or (when even that is too large: long footnotes) its keys only.
-    A filing is then never missing from an answer the index serves."""
+    A filing is then never missing from an answer the index serves. The item comes back encoded
+    (:class:`~secfilings.index.base.EncodedItem`: the size check's text is the one stored)."""
     for candidate in (
         dict(item),
         {**{k: v for k, v in item.items() if k not in ROW_LISTS}, "rows_in_sql": True},
         {**{k: item.get(k) for k in _KEEP_IN_STUB if k in item}, "rows_in_sql": True},
     ):
         try:
-            encode_item(pk, sk, candidate)
+            return encode_once(pk, sk, candidate)
         except ValueError:
             continue
-        return candidate
     raise ValueError(f"lookup item ({pk!r}, {sk!r}): even its stub is over {MAX_ITEM_BYTES} bytes")
 
 

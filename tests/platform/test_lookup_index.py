@@ -176,3 +176,28 @@ def test_dynamodb_conditional_write_uses_attribute_not_exists(
     assert not index.put_lookup("ledger#1", "filing", {"state": "pending"}, if_absent=True)
     assert seen[0]["ConditionExpression"] == "attribute_not_exists(#pk)"
     assert seen[0]["ExpressionAttributeNames"] == {"#pk": "pk"}
+
+
+def test_an_encoded_item_is_stored_as_encoded_once_and_cannot_change(index: Any) -> None:
+    from secfilings.index.base import EncodedItem, encode_item, encode_once
+
+    pk, sk = "company#0000320193", "filing#2025-05-02#0001127602-25-000009"
+    item = {"b": 1.5, "a": ["é", None]}
+    encoded = encode_once(pk, sk, item)
+    assert type(encoded) is EncodedItem and encoded == item
+    assert encode_item(pk, sk, encoded) == encode_item(pk, sk, dict(item))  # the same text
+    with pytest.raises(TypeError, match="read-only"):
+        encoded["a"] = "changed"
+    with pytest.raises(TypeError, match="read-only"):
+        encoded.update(a="changed")
+    assert index.put_lookup(pk, sk, encoded)
+    assert index.get_item(pk, sk) == item
+    # under another key the item is encoded afresh (its text names no key, but the size check does)
+    assert encode_item(pk, "filing#other", encoded) == encoded.doc
+
+
+def test_an_item_over_the_limit_is_refused_before_it_is_encoded_once() -> None:
+    from secfilings.index.base import MAX_ITEM_BYTES, encode_once
+
+    with pytest.raises(ValueError, match="over DynamoDB's limit"):
+        encode_once("company#0000000001", "filing#x", {"text": "x" * MAX_ITEM_BYTES})
