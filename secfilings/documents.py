@@ -243,8 +243,9 @@ def fund_entry(filing: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> 
         "table_entry_total": as_int(filing.get("table_entry_total")),
         "table_value_total": as_int(filing.get("table_value_total")),
         "value_unit": unit,
-        # a lake row written before the column existed: a table is there when rows are
-        "has_table": as_bool(has_table) if has_table is not None and has_table != "" else bool(ordered),
+        # a table is there when the filing came with one, or when rows are: a lake row written
+        # before the column existed, or a cover page a table joined later (secfilings.ingest.complete)
+        "has_table": (has_table is not None and has_table != "" and as_bool(has_table)) or bool(ordered),
         "holdings": [_holding(row, unit) for row in ordered],
         "fund_cik": filing.get("filer_cik"),
         "fund_name": filing.get("filer_name") or None,

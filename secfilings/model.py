@@ -174,3 +174,4 @@ class FundFiling:
     signed: date | None = None  # the cover page's signature date (sets the value unit when filed is unknown)
     report_type: str | None = None  # the cover's reportType as written: "13F HOLDINGS REPORT", "13F NOTICE REPORT", ...
     has_table: bool = False  # an information table came with the filing (a notice has none)
+    bare_table: bool = False  # an information table that came without its cover page (--cik/--accession/--period)

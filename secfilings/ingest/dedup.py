@@ -29,6 +29,7 @@ from contextlib import nullcontext
 from typing import Any, Literal
 
 from secfilings.index.keys import LEDGER_SK, ledger_pk
+from secfilings.ingest.complete import is_bare_table, join_cover
 from secfilings.ingest.write import (
     Filing,
     InjectedCrash,
@@ -115,6 +116,8 @@ def insert_filing_with_dedup(
             if existing is None:  # removed in between: claim again
                 continue
             if existing.get("state") == "committed":
+                if is_bare_table(filing):  # an information table after its cover page: join them
+                    return join_cover(platform, filing, raw, existing, fail_after=fail_after)
                 return "duplicate"
             if _stale(existing, lease_seconds):
                 index.put_lookup(pk, LEDGER_SK, claim)  # take the abandoned claim over

@@ -39,6 +39,8 @@ __all__ = [
     "form_partition",
     "partition_path",
     "raw_key",
+    "raw_table_key",
+    "RAW_TABLE_EXT",
     "table_key",
     "table_prefix",
     "quarantine_key",
@@ -214,6 +216,16 @@ def raw_key(form_type: str, when: date, accession: str, ext: str) -> str:
     if not _EXT.match(ext):
         raise ValueError(f"invalid extension {ext!r} for a lake key")
     return f"{RAW_PREFIX}{partition_path(form_type, when)}/{_check_accession(accession)}.{ext}"
+
+
+# A 13F information table ingested after its cover page (``secfilings ingest --cik --accession
+# --period``) is kept beside the cover's raw document: ``raw/<the cover's partition>/<accession>.table.xml``.
+RAW_TABLE_EXT = "table.xml"
+
+
+def raw_table_key(form_type: str, when: date, accession: str) -> str:
+    """Where an information table that joined its stored cover page keeps its raw bytes."""
+    return f"{RAW_PREFIX}{partition_path(form_type, when)}/{_check_accession(accession)}.{RAW_TABLE_EXT}"
 
 
 def table_prefix(table: str) -> str:

@@ -55,7 +55,7 @@ _WINDOW_DAYS_DIR = re.compile(r"^window_days=([1-9]\d{0,4})/$", re.ASCII)
 _MARKERS = ("_SUCCESS", "_$folder$")
 ACTIVITY_TABLE = "insider_activity"
 FILING_TABLES = ("ownership_filings", "fund_filings")  # one row per filing: never empty
-RAW_EXTENSIONS = ("xml", "txt", "nc")  # what the form4 parser stores a raw document as
+RAW_EXTENSIONS = ("xml", "txt", "nc", layout.RAW_TABLE_EXT)  # raw documents; a table that joined its cover
 
 
 @dataclass(frozen=True)

@@ -158,4 +158,5 @@ def bare_information_table(
         holdings=parse_information_table(table),
         accession_source=accession_source,
         has_table=True,
+        bare_table=True,
     )
