@@ -50,25 +50,26 @@ def _optional_bool(element: Element | None) -> bool | None:
     return None if text is None else text.lower() in _TRUE
 
 
-def _date(text: str | None, what: str) -> date | None:
+def _date(text: str | None, what: str, field: str = "") -> date | None:
+    """``text``'s date; the message names ``what`` (and ``field``: messages are made on error only)."""
     if text is None:
         return None
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        raise ParseProblem(f"invalid date {text!r} in {what}") from None
+        raise ParseProblem(f"invalid date {text!r} in {what}{' ' if field else ''}{field}") from None
 
 
-def _number(text: str | None, what: str) -> float | None:
+def _number(text: str | None, what: str, field: str = "") -> float | None:
     if text is None:
         return None
     try:
-        number = float(text.replace(",", ""))
+        number = float(text.replace(",", "") if "," in text else text)
     except ValueError:
-        raise ParseProblem(f"invalid number {text!r} in {what}") from None
+        raise ParseProblem(f"invalid number {text!r} in {what}{' ' if field else ''}{field}") from None
     problem = number_problem(number)
     if problem:
-        raise ParseProblem(f"invalid number {text!r} in {what}: {problem}")
+        raise ParseProblem(f"invalid number {text!r} in {what}{' ' if field else ''}{field}: {problem}")
     return number
 
 
@@ -94,7 +95,7 @@ def _cik(text: str | None, what: str) -> str:
 def _footnote_fields(element: Element) -> dict[Element, str]:
     """Each ``footnoteId`` under ``element`` -> the tag of the field that cites it."""
     result: dict[Element, str] = {}
-    if element.find(".//footnoteId") is None:
+    if next(element.iter("footnoteId"), None) is None:  # C iteration, not ElementPath's ".//"
         return result
     for parent in element.iter():
         for item in parent:
@@ -123,15 +124,15 @@ def _row(element: Element, position: int, derivative: bool, transaction: bool) -
         code = text_of(child(element, "transactionCoding", "transactionCode"))
         if code is None:
             raise ParseProblem(f"{where}: missing transactionCode")
-        when = _date(_value(element, "transactionDate"), f"{where} transactionDate")
-        shares = _number(_value(amounts, "transactionShares"), f"{where} transactionShares")
-        price = _number(_value(amounts, "transactionPricePerShare"), f"{where} transactionPricePerShare")
+        when = _date(_value(element, "transactionDate"), where, "transactionDate")
+        shares = _number(_value(amounts, "transactionShares"), where, "transactionShares")
+        price = _number(_value(amounts, "transactionPricePerShare"), where, "transactionPricePerShare")
         acquired = _value(amounts, "transactionAcquiredDisposedCode")
     else:
         shares = None
     post = element.find("postTransactionAmounts")
-    following = _number(_value(post, "sharesOwnedFollowingTransaction"), f"{where} sharesOwnedFollowingTransaction")
-    value_following = _number(_value(post, "valueOwnedFollowingTransaction"), f"{where} valueOwnedFollowingTransaction")
+    following = _number(_value(post, "sharesOwnedFollowingTransaction"), where, "sharesOwnedFollowingTransaction")
+    value_following = _number(_value(post, "valueOwnedFollowingTransaction"), where, "valueOwnedFollowingTransaction")
     nature = element.find("ownershipNature")
     underlying = element.find("underlyingSecurity")
     return OwnershipRow(
@@ -149,13 +150,13 @@ def _row(element: Element, position: int, derivative: bool, transaction: bool) -
         nature_of_ownership=_value(nature, "natureOfOwnership"),
         underlying_security_title=_value(underlying, "underlyingSecurityTitle"),
         underlying_shares=_number(
-            _value(underlying, "underlyingSecurityShares"), f"{where} underlyingSecurityShares"
+            _value(underlying, "underlyingSecurityShares"), where, "underlyingSecurityShares"
         ),
         conversion_or_exercise_price=_number(
-            _value(element, "conversionOrExercisePrice"), f"{where} conversionOrExercisePrice"
+            _value(element, "conversionOrExercisePrice"), where, "conversionOrExercisePrice"
         ),
-        exercise_date=_date(_value(element, "exerciseDate"), f"{where} exerciseDate"),
-        expiration_date=_date(_value(element, "expirationDate"), f"{where} expirationDate"),
+        exercise_date=_date(_value(element, "exerciseDate"), where, "exerciseDate"),
+        expiration_date=_date(_value(element, "expirationDate"), where, "expirationDate"),
         footnote_ids=tuple(footnote_ids),
         field_footnotes=tuple((name, tuple(ids)) for name, ids in per_field.items()),
     )
