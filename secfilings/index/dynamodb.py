@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any, Mapping, Sequence
 
 from secfilings.index.base import (
     BATCH_GET_LIMIT,
+    COMPRESSED_ATTRIBUTE,
     DOC_ATTRIBUTE,
     PARTITION_KEY,
     SORT_KEY,
     TABLE_NAME_DEFAULT,
     check_key,
+    decode_item,
     encode_item,
 )
 
@@ -54,7 +55,15 @@ class DynamoLookupIndex:
 
     @staticmethod
     def _doc(item: Mapping[str, Any]) -> dict[str, Any]:
-        return json.loads(item[DOC_ATTRIBUTE]["S"])
+        if COMPRESSED_ATTRIBUTE in item:
+            return decode_item(item[COMPRESSED_ATTRIBUTE]["B"])
+        return decode_item(item[DOC_ATTRIBUTE]["S"])
+
+    @staticmethod
+    def _stored(doc: str | bytes) -> dict[str, dict[str, Any]]:
+        if isinstance(doc, bytes):
+            return {COMPRESSED_ATTRIBUTE: {"B": doc}}
+        return {DOC_ATTRIBUTE: {"S": doc}}
 
     def put_lookup(
         self, pk: str, sk: str, item: Mapping[str, Any], *, if_absent: bool = False
@@ -62,7 +71,7 @@ class DynamoLookupIndex:
         check_key(pk, sk)
         request: dict[str, Any] = {
             "TableName": self.table_name,
-            "Item": {**self._key(pk, sk), DOC_ATTRIBUTE: {"S": encode_item(pk, sk, item)}},
+            "Item": {**self._key(pk, sk), **self._stored(encode_item(pk, sk, item))},
         }
         if if_absent:
             request["ConditionExpression"] = "attribute_not_exists(#pk)"

@@ -6,7 +6,6 @@ the same calls (see :mod:`secfilings.index.base`).
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -25,6 +24,7 @@ from secfilings.index.base import (
     BATCH_GET_LIMIT,
     PARTITION_KEY,
     check_key,
+    decode_item,
     encode_item,
     item_size,
     read_units,
@@ -164,7 +164,7 @@ class SqliteLookupIndex:
             ).fetchone()
         size = item_size(pk, sk, row[0]) if row else 0
         meter.record("dynamodb.read_units", read_units(size))
-        return json.loads(row[0]) if row else None
+        return decode_item(row[0]) if row else None
 
     def get_lookup(self, pk: str) -> list[dict[str, Any]]:
         if not isinstance(pk, str) or not pk:
@@ -175,7 +175,7 @@ class SqliteLookupIndex:
             ).fetchall()
         size = sum(item_size(pk, sk, doc) for sk, doc in rows)
         meter.record("dynamodb.read_units", read_units(size))
-        return [json.loads(doc) for _sk, doc in rows]
+        return [decode_item(doc) for _sk, doc in rows]
 
     def batch_get_lookup(
         self, keys: Sequence[tuple[str, str]]
@@ -194,7 +194,7 @@ class SqliteLookupIndex:
                     f"SELECT pk, sk, doc FROM lookup WHERE {where}", params  # noqa: S608 - placeholders only
                 ).fetchall()
             for pk, sk, doc in rows:
-                found[(pk, sk)] = json.loads(doc)
+                found[(pk, sk)] = decode_item(doc)
                 units += read_units(item_size(pk, sk, doc))
             units += len(chunk) - len(rows)  # a key not found still costs its minimum unit
         if unique:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import random
+import string
+import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,10 @@ from secfilings.services.api.athena.lookup_index import (
     DynamoLookupIndex,
     SqliteLookupIndex,
 )
+
+
+NOISE_3K = "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=3000))
+NOISE_HEX_820K = random.Random(1).randbytes(410 * 1024).hex()  # zlib halves hex: still over 400 KB
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
@@ -91,33 +99,59 @@ def test_items_are_json(index: Any) -> None:
     assert index.get_item("company#1", "filing#1") == {"filed": "2025-05-02", "ids": ["F1", "F2"]}
     with pytest.raises(TypeError, match="not JSON-able"):
         index.put_lookup("company#1", "filing#2", {"bad": object()})
-    with pytest.raises(ValueError, match="400"):
-        index.put_lookup("company#1", "filing#3", {"big": "x" * (400 * 1024)})
+    with pytest.raises(ValueError, match="400"):  # over the limit even compressed
+        index.put_lookup("company#1", "filing#3", {"big": NOISE_HEX_820K})
     assert index.get_lookup("company#1") == [{"filed": "2025-05-02", "ids": ["F1", "F2"]}]
+
+
+def _units(text: str, per: int) -> int:
+    """Units of an item {"text": text} under ("p", "sN") by the documented rule: the stored size
+    (zlib of the JSON when over 1 KB, with the ``docz`` name) plus the key attributes."""
+    doc = json.dumps({"text": text}, separators=(",", ":")).encode()
+    stored = len("pk") + 1 + len("sk") + 2 + (len("docz") + len(zlib.compress(doc, 1)) if len(doc) > 1024 else len("doc") + len(doc))
+    return -(-stored // per)
 
 
 def test_sqlite_meters_units_as_dynamodb_bills_them(tmp_path: Path) -> None:
     index = SqliteLookupIndex(tmp_path / "lookup.sqlite")
     small = {"a": 1}
-    big = {"text": "x" * 3000}  # about 3 KB: 3 write units, 1 read unit
+    repeated = {"text": "x" * 3000}  # 3 KB of JSON, a few dozen bytes compressed: 1 write unit, not 3
+    noisy = {"text": NOISE_3K}  # hardly compressible: still 2-3 units
+    assert _units(NOISE_3K, 1024) in (2, 3) and _units("x" * 3000, 1024) == 1
     with meter.cost_meter() as counted:
         index.put_lookup("p", "s1", small)
-        index.put_lookup("p", "s2", big)
-        index.put_lookup("p", "s2", big, if_absent=True)  # fails, still billed
-    assert counted.counts["dynamodb.write_units"] == 1 + 3 + 3
+        index.put_lookup("p", "s2", repeated)
+        index.put_lookup("p", "s3", noisy)
+        index.put_lookup("p", "s3", noisy, if_absent=True)  # fails, still billed
+    assert counted.counts["dynamodb.write_units"] == 1 + 1 + 2 * _units(NOISE_3K, 1024)
     with meter.cost_meter() as counted:
-        index.get_item("p", "s2")  # 3 KB -> 1 unit
+        index.get_item("p", "s3")  # under 4 KB -> 1 unit
         index.get_item("p", "missing")  # 1 unit
     assert counted.counts["dynamodb.read_units"] == 2
-    for i in range(3, 6):
-        index.put_lookup("p", f"s{i}", big)
+    for i in range(4, 7):
+        index.put_lookup("p", f"s{i}", noisy)
     with meter.cost_meter() as counted:
-        index.get_lookup("p")  # 5 items, ~12 KB in one query -> 3 units (per item it'd be 5)
+        index.get_lookup("p")  # 6 items, 4 noisy ones of ~2.3 KB: one query -> 3 units (per item it'd be 6)
     assert counted.counts["dynamodb.read_units"] == 3
     with meter.cost_meter() as counted:
         index.batch_get_lookup([("p", "s1"), ("p", "s2"), ("p", "nope")])  # per item
     assert counted.counts["dynamodb.read_units"] == 3
     index.close()
+
+
+def test_a_large_item_is_stored_compressed_and_read_back_alike(index: Any, dynamo_table: str, dynamodb_client: Any) -> None:
+    item = {"text": "x" * 3000, "rows": [{"shares": 1.5, "title": "Common Stock"}] * 50}
+    index.put_lookup("company#1", "filing#big", item)
+    index.put_lookup("company#1", "filing#small", {"a": 1})
+    assert index.get_item("company#1", "filing#big") == item
+    assert index.get_lookup("company#1") == [item, {"a": 1}]
+    assert index.batch_get_lookup([("company#1", "filing#big")]) == {("company#1", "filing#big"): item}
+    if isinstance(index, DynamoLookupIndex):
+        raw = dynamodb_client.get_item(TableName=dynamo_table, Key={"pk": {"S": "company#1"}, "sk": {"S": "filing#big"}})["Item"]
+        assert set(raw) == {"pk", "sk", "docz"} and json.loads(zlib.decompress(raw["docz"]["B"])) == item
+    else:
+        [stored] = index._connection().execute("SELECT doc FROM lookup WHERE sk = 'filing#big'").fetchone()
+        assert isinstance(stored, bytes) and json.loads(zlib.decompress(stored)) == item
 
 
 def _race(path: str, start: Any, keys: int, results: Any) -> None:
@@ -197,7 +231,7 @@ def test_an_encoded_item_is_stored_as_encoded_once_and_cannot_change(index: Any)
 
 
 def test_an_item_over_the_limit_is_refused_before_it_is_encoded_once() -> None:
-    from secfilings.index.base import MAX_ITEM_BYTES, encode_once
+    from secfilings.index.base import encode_once
 
     with pytest.raises(ValueError, match="over DynamoDB's limit"):
-        encode_once("company#0000000001", "filing#x", {"text": "x" * MAX_ITEM_BYTES})
+        encode_once("company#0000000001", "filing#x", {"text": NOISE_HEX_820K})

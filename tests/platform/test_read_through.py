@@ -95,6 +95,7 @@ def test_a_filing_too_large_for_the_index_is_a_stub_completed_from_sql(tmp_path:
 
     settings = Settings(lake=str(tmp_path / "lake"))
     monkeypatch.setattr(base, "MAX_ITEM_BYTES", 6000)
+    monkeypatch.setattr(base, "COMPRESS_FROM", 10**9)  # sizes as JSON text (compressed, all four fit)
     with open_platform(settings) as platform:
         assert get_company(platform, "1640147") is None  # a remembered miss first
         ingest_paths(platform, [FORM4_DIR / name for name in (
