@@ -31,23 +31,25 @@ def _date(text: str | None, what: str) -> date | None:
         raise ParseProblem(f"invalid date {text!r} in {what}") from None
 
 
-def _int(text: str | None, what: str, *, required: bool = False) -> int | None:
+def _int(text: str | None, what: str, field: str = "", *, required: bool = False) -> int | None:
+    """``text`` as a whole number; messages name ``what`` and ``field`` (made on error only)."""
     if text is None:
         if required:
-            raise ParseProblem(f"missing {what}")
+            raise ParseProblem(f"missing {what}{' ' if field else ''}{field}")
         return None
+    plain = text.replace(",", "") if "," in text else text
     try:
-        whole: int | float = int(text.replace(",", ""))
+        whole: int | float = int(plain)
     except ValueError:
         try:
-            whole = float(text.replace(",", ""))
+            whole = float(plain)
         except ValueError:
-            raise ParseProblem(f"invalid number {text!r} in {what}") from None
+            raise ParseProblem(f"invalid number {text!r} in {what}{' ' if field else ''}{field}") from None
     problem = number_problem(whole)
     if problem:
-        raise ParseProblem(f"invalid number {text!r} in {what}: {problem}")
+        raise ParseProblem(f"invalid number {text!r} in {what}{' ' if field else ''}{field}: {problem}")
     if isinstance(whole, float) and not whole.is_integer():
-        raise ParseProblem(f"invalid whole number {text!r} in {what}")
+        raise ParseProblem(f"invalid whole number {text!r} in {what}{' ' if field else ''}{field}")
     return int(whole)
 
 
@@ -56,25 +58,27 @@ def parse_information_table(root: Element) -> tuple[FundHolding, ...]:
         raise ParseProblem(f"not a 13F information table (root element <{root.tag}>)")
     holdings = []
     for position, entry in enumerate(root.findall("infoTable")):
-        where = f"infoTable {position}"
         cusip = text_of(entry.find("cusip"))
         if cusip is None:
-            raise ParseProblem(f"{where}: missing cusip")
+            raise ParseProblem(f"infoTable {position}: missing cusip")
+        where = f"infoTable {position}"
         put_call = text_of(entry.find("putCall"))
+        amount = entry.find("shrsOrPrnAmt")
+        voting = entry.find("votingAuthority")
         holdings.append(
             FundHolding(
                 position=position,
                 issuer=text_of(entry.find("nameOfIssuer")) or "",
                 title_of_class=text_of(entry.find("titleOfClass")),
                 cusip=cusip,
-                value=_int(text_of(entry.find("value")), f"{where} value", required=True),
-                shares=_int(text_of(child(entry, "shrsOrPrnAmt", "sshPrnamt")), f"{where} sshPrnamt", required=True),
-                share_type=text_of(child(entry, "shrsOrPrnAmt", "sshPrnamtType")) or "SH",
+                value=_int(text_of(entry.find("value")), where, "value", required=True),
+                shares=_int(text_of(amount.find("sshPrnamt") if amount is not None else None), where, "sshPrnamt", required=True),
+                share_type=text_of(amount.find("sshPrnamtType") if amount is not None else None) or "SH",
                 put_call=put_call.capitalize() if put_call else None,
                 investment_discretion=text_of(entry.find("investmentDiscretion")),
-                voting_sole=_int(text_of(child(entry, "votingAuthority", "Sole")), f"{where} Sole"),
-                voting_shared=_int(text_of(child(entry, "votingAuthority", "Shared")), f"{where} Shared"),
-                voting_none=_int(text_of(child(entry, "votingAuthority", "None")), f"{where} None"),
+                voting_sole=_int(text_of(voting.find("Sole")), where, "Sole") if voting is not None else None,
+                voting_shared=_int(text_of(voting.find("Shared")), where, "Shared") if voting is not None else None,
+                voting_none=_int(text_of(voting.find("None")), where, "None") if voting is not None else None,
                 other_managers=text_of(entry.find("otherManager")),
             )
         )
