@@ -1,6 +1,6 @@
-"""``secfilings compact``: a folder lake's partitions rewritten to one CIK-sorted Parquet file each,
-read by DuckDB with the NDJSON files not yet compacted, with the same answers before and after,
-after later ingests, and after a crash at any step."""
+"""``secfilings compact``: a lake's partitions (a folder, or S3 on a moto server) rewritten to one
+CIK-sorted Parquet file each, read with the NDJSON files not yet compacted, with the same answers
+before and after, after later ingests, and after a crash at any step."""
 
 from __future__ import annotations
 
@@ -258,14 +258,142 @@ def test_athena_parquet_table_and_view_over_both(tmp_path: Path, table: str) -> 
     assert got == expected and sum(got.values()) > 0
 
 
-def test_an_s3_lake_is_refused_with_one_line(aws_settings: Settings) -> None:
-    with open_platform(aws_settings) as platform:  # an S3 lake (moto server) holding filings
-        ingest_paths(platform, [bundled_data() / "form4"])
-        keys_before = platform.store.list("").keys
-    err = io.StringIO()
-    args = ["compact", "--lake", aws_settings.lake, "--index-table", aws_settings.index_table]
-    assert main(args, out=io.StringIO(), err=err) == 2
-    lines = err.getvalue().strip().splitlines()
-    assert len(lines) == 1 and "folder lake only" in lines[0] and aws_settings.lake in lines[0], lines
+# -- an S3 lake (moto server) ---------------------------------------------------------------------
+
+
+def mirror(store: Any, folder: Path) -> Path:
+    """Every object of ``store`` copied into ``folder`` (a folder lake holding the same keys)."""
+    for key, _size in store.list("").keys:
+        target = folder.joinpath(*key.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(store.get(key))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _s3_answers(store: Any, folder: Path, companies: set[str], funds: set[str]) -> dict[str, Any]:
+    """The answers of the S3 lake's rows as they now are, read by DuckDB from a copy of them."""
+    return _answers(Settings(lake=str(mirror(store, folder)), index_mode="off"), companies, funds)
+
+
+def _s3_keys(store: Any, suffix: str) -> list[str]:
+    return sorted(
+        key for key, _ in store.list("").keys
+        if key.endswith(suffix) and key.split("/")[0] in ("tables", "compacted")
+    )
+
+
+@pytest.fixture
+def s3_lake(aws_settings: Settings, tmp_path: Path) -> Any:
+    """(settings, store, companies, funds, answers before compaction) of an S3 lake of the bundled filings."""
     with open_platform(aws_settings) as platform:
-        assert platform.store.list("").keys == keys_before  # nothing written or removed
+        ingest_paths(platform, [bundled_data() / "form4", bundled_data() / "13f"])
+        store = platform.store
+    reference = mirror(store, tmp_path / "before")
+    companies, funds = _ciks(reference)
+    before = _answers(Settings(lake=str(reference), index_mode="off"), companies, funds)
+    assert sum(sum(c.values()) for c in before["rows"].values()) > 50
+    return aws_settings, store, companies, funds, before
+
+
+def test_s3_compaction_one_put_per_partition_same_answers_and_idempotent(s3_lake: Any, tmp_path: Path) -> None:
+    settings, store, companies, funds, before = s3_lake
+    json_keys = _s3_keys(store, ".json")
+    calls: Counter[str] = Counter()
+    for operation in ("PutObject", "DeleteObjects", "DeleteObject", "GetObject"):
+        store.client.meta.events.register(
+            f"provide-client-params.s3.{operation}", lambda params, op=operation, **_: calls.update([op])
+        )
+    from secfilings.scripts.compact_lake import compact_store
+
+    report = compact_store(store)
+    assert report.failed == [] and report.files == len(json_keys) and report.partitions > 0
+    assert _s3_keys(store, ".json") == []
+    parquet = _s3_keys(store, ".parquet")
+    assert len(parquet) == report.partitions
+    assert all(key.startswith("compacted/") and key.endswith("/" + layout.COMPACTED_NAME) for key in parquet)
+    # one PutObject per partition (the atomic swap), one DeleteObjects each (< 1,000 files), no DELETE
+    assert calls["PutObject"] == report.partitions
+    assert calls["DeleteObjects"] == report.partitions and calls["DeleteObject"] == 0
+    assert calls["GetObject"] == len(json_keys)  # each row file read once; no compacted file yet
+    assert report.rows == sum(sum(c.values()) for c in before["rows"].values())
+    assert _s3_answers(store, tmp_path / "after", companies, funds) == before
+
+    listing = store.list("")
+    calls.clear()
+    again = compact_store(store)
+    assert (again.partitions, again.files, again.failed, again.unchanged) == (0, 0, [], report.partitions)
+    assert calls["PutObject"] == calls["DeleteObjects"] == calls["GetObject"] == 0
+    assert store.list("").keys == listing.keys and store.list("").versions == listing.versions
+
+    # the command line: the same on an S3 lake, and verify-partitions accepts the result
+    args = ["--lake", settings.lake, "--index-table", settings.index_table]
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["compact", *args], out=out, err=err) == 0, err.getvalue()
+    assert out.getvalue().startswith("compacted 0 partitions") and f"{report.partitions} unchanged" in out.getvalue()
+    out = io.StringIO()
+    assert main(["verify-partitions", *args], out=out, err=io.StringIO()) == 0, out.getvalue()
+
+
+def test_s3_rows_ingested_after_compaction_are_folded_in_by_the_next_run(s3_lake: Any, tmp_path: Path) -> None:
+    settings, store, companies, funds, before = s3_lake
+    from secfilings.scripts.compact_lake import compact_store
+
+    victims = [key for key in _s3_keys(store, ".json") if "/ownership_filings/" in key or "/insider_transactions/" in key]
+    assert compact_store(store).failed == []
+    # filings ingested again after compaction (rows written as NDJSON once more), and a
+    # partition whose NDJSON rows come back beside its compacted file
+    for key in victims[:3]:
+        store.put(key, (tmp_path / "before").joinpath(*key.split("/")).read_bytes())  # as first written
+    assert _s3_keys(store, ".json") and _s3_answers(store, tmp_path / "mixed", companies, funds) == before
+    gets: list[str] = []
+    store.client.meta.events.register("provide-client-params.s3.GetObject", lambda params, **_: gets.append(params["Key"]))
+    report = compact_store(store)
+    assert report.failed == [] and report.files == 3
+    assert any(key.endswith(layout.COMPACTED_NAME) for key in gets)  # the old compacted rows were read
+    assert _s3_keys(store, ".json") == []
+    assert _s3_answers(store, tmp_path / "after", companies, funds) == before
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_s3_a_crash_at_any_step_reads_the_same_and_the_next_run_finishes(
+    s3_lake: Any, tmp_path: Path, step: str
+) -> None:
+    settings, store, companies, funds, before = s3_lake
+    from secfilings.scripts.compact_lake import compact_store, compact_store_partition, store_partitions
+
+    json_before = _s3_keys(store, ".json")
+    with duckdb.connect() as conn:
+        for table in layout.TABLES:
+            for partition in store_partitions(store, table):
+                compact_store_partition(conn, store, table, partition, tmp_path / "work", stop_after=step)
+    assert not (tmp_path / "work").exists()  # nothing staged is left behind locally either
+    if step == "write":  # staged locally only: the lake untouched
+        assert _s3_keys(store, ".parquet") == [] and _s3_keys(store, ".json") == json_before
+    elif step == "swap":  # the Parquet object in place beside every NDJSON object it covers
+        assert _s3_keys(store, ".parquet") and _s3_keys(store, ".json") == json_before
+    else:  # some covered objects deleted, others left
+        assert _s3_keys(store, ".parquet") and 0 < len(_s3_keys(store, ".json")) < len(json_before)
+    assert _s3_answers(store, tmp_path / "crashed", companies, funds) == before
+
+    report = compact_store(store)
+    assert report.failed == []
+    assert _s3_keys(store, ".json") == []
+    assert _s3_answers(store, tmp_path / "after", companies, funds) == before
+
+
+def test_s3_a_corrupt_row_file_leaves_its_partition_and_is_named(s3_lake: Any) -> None:
+    settings, store, *_ = s3_lake
+    victim = _s3_keys(store, ".json")[0]
+    store.put(victim, b'{"accession_number": "0000000001-25-000001", \n')
+    partition = victim.rsplit("/", 1)[0] + "/"
+    err, out = io.StringIO(), io.StringIO()
+    args = ["compact", "--lake", settings.lake, "--index-table", settings.index_table]
+    assert main(args, out=out, err=err) == 1, err.getvalue()
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("not compacted:")]
+    assert len(lines) == 1 and repr(partition) in lines[0], out.getvalue()
+    assert "/tmp" not in lines[0] and "secfilings-compact-" not in lines[0]  # names the key, not a local copy
+    assert store.head(victim) is not None
+    compacted = layout.compacted_key(victim.split("/")[1], partition.split("/", 2)[2])
+    assert store.head(compacted) is None
+    assert [key for key in _s3_keys(store, ".json") if not key.startswith(partition)] == []  # the others compacted
