@@ -5,7 +5,9 @@ before and after, after later ingests, and after a crash at any step."""
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -227,7 +229,8 @@ def test_athena_parquet_table_and_view_over_both(tmp_path: Path, table: str) -> 
     assert location is not None and location.this.name.endswith(f"/compacted/{table}/")
     view_sql = (DDL_DIR / f"{table}_all.sql").read_text(encoding="utf-8")
     view = sqlglot.parse_one(view_sql, read="athena")
-    assert isinstance(view, exp.Create) and view.args["kind"] == "VIEW" and view.this.name == f"{table}_all"
+    assert isinstance(view, exp.Create) and view.args["kind"] == "VIEW"
+    assert view.this.name == layout.READ_VIEWS[table] == f"{table}_all"  # the view AthenaEngine reads
 
     # the view's SQL, run by DuckDB over a half-compacted lake (a crash between swap and deletes,
     # then a later ingest), gives every row once: the same rows as the lake before compaction
@@ -397,3 +400,111 @@ def test_s3_a_corrupt_row_file_leaves_its_partition_and_is_named(s3_lake: Any) -
     compacted = layout.compacted_key(victim.split("/")[1], partition.split("/", 2)[2])
     assert store.head(compacted) is None
     assert [key for key in _s3_keys(store, ".json") if not key.startswith(partition)] == []  # the others compacted
+
+
+# -- Athena's SQL over a half-compacted lake ------------------------------------------------------
+
+ATHENA_DDL = DDL_DIR.parent
+
+
+class TranslatedAthena:
+    """What Athena would answer, run by DuckDB: the lake's JSON tables and Parquet tables as the
+    Athena DDL defines them, the ``<table>_all`` views and ``top_companies`` from the DDL files
+    (translated by sqlglot), and each query as ``AthenaEngine`` would send it, translated too."""
+
+    def __init__(self, lake: Path) -> None:
+        import sqlglot
+
+        from secfilings.sql.engine import AthenaEngine
+
+        self.sent: list[str] = []
+        self._athena = AthenaEngine(client=object())  # only its SQL is used: never a request
+        self._transpile = lambda sql: sqlglot.transpile(sql, read="athena", write="duckdb")[0]
+        self.conn = duckdb.connect()
+        self.conn.execute(f"SET file_search_path = '{lake.resolve()}'")
+        hive = "hive_partitioning=true, hive_types={'form': 'VARCHAR', 'year': 'VARCHAR', 'month': 'VARCHAR'}"
+        for table, columns in table_columns().items():
+            spec = ", ".join(f"'{n}': '{k}'" for n, k in columns.items())
+            empty = ", ".join(f'CAST(NULL AS {k}) AS "{n}"' for n, k in {**columns, "form": "VARCHAR",
+                              "year": "VARCHAR", "month": "VARCHAR"}.items())
+            json_src = (f"SELECT * FROM read_json('tables/{table}/**/*.json', format='newline_delimited', {hive},"
+                        f" columns={{{spec}}})" if list((lake / "tables" / table).rglob("*.json"))
+                        else f"SELECT {empty} WHERE false")
+            parquet_src = (f"SELECT * FROM read_parquet('compacted/{table}/**/*.parquet', {hive})"
+                           if list((lake / "compacted" / table).rglob("*.parquet")) else f"SELECT {empty} WHERE false")
+            self.conn.execute(f"CREATE VIEW {table} AS {json_src}")
+            self.conn.execute(f"CREATE VIEW {table}_compacted AS {parquet_src}")
+            self.conn.execute(self._transpile((DDL_DIR / f"{table}_all.sql").read_text(encoding="utf-8")))
+        self.conn.execute(self._transpile((ATHENA_DDL / "top_companies.sql").read_text(encoding="utf-8")))
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        sent = self._athena.athena_sql(sql)
+        self.sent.append(sent)
+        cursor = self.conn.execute(self._transpile(sent), list(params))
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _every_answer(platform: Any, companies: set[str], funds: set[str]) -> dict[str, Any]:
+    from secfilings.sql import queries
+
+    some = sorted(row["accession_number"] for row in platform.sql.query("SELECT accession_number FROM ownership_filings"))
+    some_funds = sorted(row["accession_number"] for row in platform.sql.query("SELECT accession_number FROM fund_filings"))
+    return {
+        "companies": {cik: get_company(platform, cik) for cik in sorted(companies | set(UNKNOWN))},
+        "funds": {cik: get_fund(platform, cik) for cik in sorted(funds | set(UNKNOWN))},
+        "history": {cik: get_fund(platform, cik, history=True) for cik in sorted(funds)},
+        "top": platform.sql.query(queries.TOP_COMPANIES_SQL),
+        "latest": platform.sql.query(queries.LATEST_FILING_SQL),
+        "window": platform.sql.query(queries.WINDOW_FILINGS_SQL, [date(2000, 1, 1), date(2100, 1, 1)]),
+        "by_accession": platform.sql.query(queries.filings_by_accession_sql(len(some)), some),
+        "funds_by_accession": platform.sql.query(queries.fund_filings_by_accession_sql(len(some_funds)), some_funds),
+    }
+
+
+def test_the_sql_athena_sends_reads_compacted_and_fresh_rows_alike(tmp_path: Path) -> None:
+    """The endpoints' and the sync's SQL, sent as AthenaEngine sends it (through the ``_all``
+    views) and translated, answers over a half-compacted lake what DuckDB answered before."""
+    from secfilings.config import Platform
+
+    lake = tmp_path / "lake"
+    settings = bundled_lake(lake).with_changes(index_mode="off")
+    companies, funds = _ciks(lake)
+    with open_platform(settings, create=False) as platform:
+        expected = _every_answer(platform, companies, funds)
+    assert expected["top"] and expected["window"] and expected["by_accession"]
+
+    # half-compacted: a crash between swap and deletes in every partition, then one partition
+    # compacted all the way and a filing ingested again beside its compacted file
+    whole = _partitions(lake.resolve(), "insider_transactions")[0]
+    again = max(whole.glob("*.json"), key=lambda p: p.stat().st_size)
+    again_bytes = again.read_bytes()
+    with duckdb.connect() as conn:
+        conn.execute(f"SET file_search_path = '{lake.resolve()}'")
+        for table in layout.TABLES:
+            for folder in _partitions(lake.resolve(), table):
+                step = None if folder == whole else "delete"
+                compact_partition(conn, lake.resolve(), table, folder, stop_after=step)
+    assert not again.exists()
+    again.parent.mkdir(parents=True, exist_ok=True)
+    again.write_bytes(again_bytes)  # its rows written as NDJSON again, beside the compacted file
+    assert _files(lake, ".json") and _files(lake, ".parquet")
+
+    athena = TranslatedAthena(lake)
+    with open_platform(settings, create=False) as local:
+        platform = Platform(settings, local.store, local.index, athena)  # type: ignore[arg-type]
+        got = _every_answer(platform, companies, funds)
+    assert got == expected
+    # every query named the views, never a JSON table alone
+    assert athena.sent and all(
+        re.search(r"\b(FROM|JOIN)\s+(" + "|".join(layout.TABLES) + r")\b", sql) is None for sql in athena.sent
+    )
+    assert any(f"FROM {layout.READ_VIEWS['ownership_filings']} f" in sql for sql in athena.sent)
+    assert any(f"JOIN {layout.READ_VIEWS['fund_holdings']} h" in sql for sql in athena.sent)
+
+    # the JSON tables alone (what Athena read before) lose the rows already compacted
+    plain = TranslatedAthena(lake)
+    plain._athena.views = {}
+    with open_platform(settings, create=False) as local:
+        platform = Platform(settings, local.store, local.index, plain)  # type: ignore[arg-type]
+        assert _every_answer(platform, companies, funds) != expected
