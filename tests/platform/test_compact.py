@@ -508,3 +508,40 @@ def test_the_sql_athena_sends_reads_compacted_and_fresh_rows_alike(tmp_path: Pat
     with open_platform(settings, create=False) as local:
         platform = Platform(settings, local.store, local.index, plain)  # type: ignore[arg-type]
         assert _every_answer(platform, companies, funds) != expected
+
+
+def test_s3_compaction_leaves_a_remembered_miss_right_and_a_hit_a_hit(s3_lake: Any, tmp_path: Path) -> None:
+    """Compaction only moves rows (none added, none removed), so it clears no remembered miss:
+    a CIK with no rows before has none after, and an index hit answers what SQL answers."""
+    from secfilings.index.keys import MISS_ITEM, company_pk, fund_pk
+    from secfilings.scripts.compact_lake import compact_store
+
+    settings, store, companies, funds, before = s3_lake
+    unknown_company, unknown_fund = "0990000001", "0990000002"
+    known_company, known_fund = sorted(companies)[0], sorted(funds)[0]
+    queries: list[str] = []
+    with open_platform(settings) as platform:  # read-fallback, the default
+        assert platform.settings.index_mode == "read-fallback"
+        platform.sql.client.meta.events.register(  # type: ignore[attr-defined]
+            "provide-client-params.athena.StartQueryExecution", lambda params, **_: queries.append(params["QueryString"])
+        )
+        assert get_company(platform, unknown_company) is None and get_fund(platform, unknown_fund) is None
+        assert len(queries) == 2  # the first misses are SQL queries (moto's Athena: no rows) ...
+        for pk in (company_pk(unknown_company), fund_pk(unknown_fund)):
+            assert platform.index.get_lookup(pk) == [MISS_ITEM]  # ... remembered
+        hit_company, hit_fund = get_company(platform, known_company), get_fund(platform, known_fund)
+        assert hit_company and hit_fund and len(queries) == 2  # hits: the index, no query
+
+        assert compact_store(platform.store).failed == []
+        assert _s3_keys(store, ".json") == []
+
+        queries.clear()
+        assert get_company(platform, unknown_company) is None and get_fund(platform, unknown_fund) is None
+        assert get_company(platform, known_company) == hit_company and get_fund(platform, known_fund) == hit_fund
+        assert queries == []  # the miss still remembered, the hits still hits: no SQL
+        assert platform.index.get_lookup(company_pk(unknown_company)) == [MISS_ITEM]
+    # and both are right about the compacted lake: SQL over its rows (DuckDB, reading a copy of
+    # them as Athena's _all views do) has nothing for the unknown CIKs and the same answers
+    after = _s3_answers(store, tmp_path / "after", companies | {unknown_company}, funds | {unknown_fund})
+    assert after["companies"][unknown_company] is None and after["funds"][unknown_fund] is None
+    assert after["companies"][known_company] == hit_company and after["funds"][known_fund] == hit_fund
