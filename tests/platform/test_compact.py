@@ -545,3 +545,12 @@ def test_s3_compaction_leaves_a_remembered_miss_right_and_a_hit_a_hit(s3_lake: A
     after = _s3_answers(store, tmp_path / "after", companies | {unknown_company}, funds | {unknown_fund})
     assert after["companies"][unknown_company] is None and after["funds"][unknown_fund] is None
     assert after["companies"][known_company] == hit_company and after["funds"][known_fund] == hit_fund
+
+
+def test_s3_compact_of_a_missing_bucket_is_one_line(aws_settings: Settings) -> None:
+    err = io.StringIO()
+    lake = "s3://secfilings-no-such-bucket-4242/lake"
+    assert main(["compact", "--lake", lake, "--index-table", aws_settings.index_table], out=io.StringIO(), err=err) == 4
+    lines = err.getvalue().strip().splitlines()
+    assert len(lines) == 1 and "does not exist" in lines[0] and lake in lines[0], lines
+    assert "Traceback" not in err.getvalue()
