@@ -236,16 +236,22 @@ def compact_store_partition(
     keys = sorted(key for key, _size in listing.keys if key.endswith(".json") and "/" not in key[len(prefix):])
     if not keys:
         return None
+    import duckdb  # noqa: PLC0415
+
     target = layout.compacted_key(table, partition)
     _clear(work)
     work.mkdir(parents=True)
     try:
-        for key in keys:
+        # local copies get plain names (DuckDB expands glob characters even in a list of files,
+        # so a key named "a*.json" would read its neighbours too): the rows carry the accession
+        local_keys: list[str] = []
+        for number, key in enumerate(keys):
             try:
                 data = store.get(key)
             except KeyError:
                 data = b""  # deleted since it was listed (a concurrent compaction): no rows
-            local = work.joinpath(*key.split("/"))
+            local_keys.append(f"rows/{number:06d}.json")
+            local = work / "rows" / f"{number:06d}.json"
             local.parent.mkdir(parents=True, exist_ok=True)
             local.write_bytes(data)
         try:
@@ -261,7 +267,13 @@ def compact_store_partition(
             local.write_bytes(old)
         conn.execute(f"SET file_search_path = {_literal(str(work))}")
         tmp = work / f"compact-{os.getpid()}-{secrets.token_hex(6)}.parquet"
-        rows = _write_parquet(conn, table, keys, old_key, tmp)
+        try:
+            rows = _write_parquet(conn, table, local_keys, old_key, tmp)
+        except duckdb.Error as error:  # name the object, not its local copy
+            text = str(error)
+            for local_key, key in zip(local_keys, keys):
+                text = text.replace(str(work / local_key), key).replace(local_key, key)
+            raise type(error)(text) from None
         if stop_after == "write":
             return len(keys), rows
         store.put(target, tmp.read_bytes())

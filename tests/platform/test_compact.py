@@ -396,6 +396,7 @@ def test_s3_a_corrupt_row_file_leaves_its_partition_and_is_named(s3_lake: Any) -
     lines = [line for line in out.getvalue().splitlines() if line.startswith("not compacted:")]
     assert len(lines) == 1 and repr(partition) in lines[0], out.getvalue()
     assert "/tmp" not in lines[0] and "secfilings-compact-" not in lines[0]  # names the key, not a local copy
+    assert victim in lines[0], lines[0]
     assert store.head(victim) is not None
     compacted = layout.compacted_key(victim.split("/")[1], partition.split("/", 2)[2])
     assert store.head(compacted) is None
@@ -554,3 +555,20 @@ def test_s3_compact_of_a_missing_bucket_is_one_line(aws_settings: Settings) -> N
     lines = err.getvalue().strip().splitlines()
     assert len(lines) == 1 and "does not exist" in lines[0] and lake in lines[0], lines
     assert "Traceback" not in err.getvalue()
+
+
+def test_s3_a_key_named_like_a_glob_is_read_once(s3_lake: Any, tmp_path: Path) -> None:
+    """DuckDB expands glob characters even in a list of files: the local copies have plain names,
+    so an object named ``a*.json`` is its own rows, not its neighbours' too."""
+    from secfilings.scripts.compact_lake import compact_store
+
+    settings, store, companies, funds, before = s3_lake
+    keys = _s3_keys(store, ".json")
+    victim = max(keys, key=lambda k: sum(o.rsplit("/", 1)[0] == k.rsplit("/", 1)[0] for o in keys))
+    assert sum(o.rsplit("/", 1)[0] == victim.rsplit("/", 1)[0] for o in keys) >= 2  # it has neighbours
+    globbed = victim.rsplit("/", 1)[0] + "/*.json"
+    store.put(globbed, store.get(victim))
+    store.delete(victim)
+    assert compact_store(store).failed == []
+    assert _s3_keys(store, ".json") == []
+    assert _s3_answers(store, tmp_path / "after", companies, funds) == before
