@@ -241,14 +241,10 @@ def _cmd_backfill(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_compact(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from secfilings.config import open_platform
-    from secfilings.scripts.compact_lake import compact_lake
+    from secfilings.scripts.compact_lake import compact_store
 
     with open_platform(_settings(args), create=False) as platform:
-        root = getattr(platform.store, "root", None)
-        if root is None:
-            err.write(f"secfilings: compact works on a folder lake only, not {platform.store!r}\n")
-            return EXIT_USAGE
-        report = compact_lake(root, progress=_progress(err, "compact partitions"))
+        report = compact_store(platform.store, progress=_progress(err, "compact partitions"))
     if args.json:
         _dump(out, report.to_json())
     else:

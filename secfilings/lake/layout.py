@@ -53,6 +53,8 @@ __all__ = [
     "COMPACTED_PREFIX",
     "COMPACTED_NAME",
     "SORT_COLUMNS",
+    "READ_VIEWS",
+    "compacted_key",
 ]
 
 RAW_PREFIX = "raw/"
@@ -175,6 +177,11 @@ TABLES: tuple[str, ...] = tuple(TABLE_COLUMNS)
 # (partition, accession) it does not hold (see secfilings/scripts/compact_lake.py).
 COMPACTED_PREFIX = "compacted/"
 COMPACTED_NAME = "compacted.parquet"
+# What Athena reads a table through: the view ``<table>_all`` of
+# infra/athena/ddl/compacted/<table>_all.sql, the table's compacted Parquet rows plus the NDJSON
+# rows no compacted file holds yet (a test checks the DDL names these views). ``AthenaEngine``
+# sends its SQL with the table names in FROM/JOIN replaced by these.
+READ_VIEWS: dict[str, str] = {table: f"{table}_all" for table in TABLES}
 SORT_COLUMNS: dict[str, str] = {
     "ownership_filings": "issuer_cik",
     "insider_transactions": "issuer_cik",
@@ -236,6 +243,13 @@ def table_prefix(table: str) -> str:
 
 def table_key(table: str, form_type: str, when: date, accession: str) -> str:
     return f"{table_prefix(table)}{partition_path(form_type, when)}/{_check_accession(accession)}.json"
+
+
+def compacted_key(table: str, partition: str) -> str:
+    """``compacted/<table>/<partition>/compacted.parquet`` (``partition``: ``form=../year=../month=..``)."""
+    if table not in TABLE_COLUMNS:
+        raise ValueError(f"unknown table {table!r}")
+    return f"{COMPACTED_PREFIX}{table}/{partition.strip('/')}/{COMPACTED_NAME}"
 
 
 def quarantine_key(day: date, data: bytes, name: str) -> str:

@@ -30,6 +30,8 @@ __all__ = [
     "LocalObjectStore",
     "S3ObjectStore",
     "validate_key",
+    "delete_keys",
+    "DELETE_BATCH",
     "DEFAULT_PAGE_SIZE",
 ]
 
@@ -42,11 +44,18 @@ _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 @dataclass
 class ListResult:
-    """Every page of a listing: ``keys`` as (key, size), ``common_prefixes``, ``pages`` requested."""
+    """Every page of a listing: ``keys`` as (key, size), ``common_prefixes``, ``pages`` requested.
+
+    ``versions`` maps each key to a token that changes whenever the object is written again
+    (S3: its ETag; a folder: the file's inode and modification time, as every put writes a new
+    file), from the listing itself (no extra request): a rewrite of the same size is still seen
+    as a change.
+    """
 
     keys: list[tuple[str, int]] = field(default_factory=list)
     common_prefixes: list[str] = field(default_factory=list)
     pages: int = 0
+    versions: dict[str, str] = field(default_factory=dict, compare=False)  # each store's own tokens
 
 
 @runtime_checkable
@@ -62,6 +71,21 @@ class ObjectStore(Protocol):
     def list(self, prefix: str = "", delimiter: str | None = None) -> ListResult: ...
 
     def delete(self, key: str) -> None: ...
+
+
+#: DeleteObjects' limit: keys per request.
+DELETE_BATCH = 1000
+
+
+def delete_keys(store: Any, keys: "list[str] | tuple[str, ...]") -> int:
+    """Delete ``keys`` from ``store``: its ``delete_many`` (S3: DeleteObjects, up to 1,000 keys a
+    request) when it has one, else one ``delete`` each; returns the requests made."""
+    many = getattr(store, "delete_many", None)
+    if many is not None:
+        return int(many(list(keys)))
+    for key in keys:
+        store.delete(key)
+    return len(keys)
 
 
 # segments of plain characters, none starting with a dot: safe without the checks below
@@ -253,8 +277,24 @@ class LocalObjectStore:
             target.unlink()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return  # S3 deletes of absent keys succeed too
+        self._prune(target.parent)
+
+    def delete_many(self, keys: list[str]) -> int:
+        """Delete every key (absent ones too, as S3 does); one ``s3.DELETE`` per batch of 1,000
+        keys, the requests S3's DeleteObjects would make. Returns that number."""
+        paths = [self.path(key) for key in keys]  # every key validated before any is deleted
+        requests = -(-len(paths) // DELETE_BATCH)
+        meter.record("s3.DELETE", requests)
+        for target in paths:
+            try:
+                target.unlink()
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                continue
+            self._prune(target.parent)
+        return requests
+
+    def _prune(self, parent: Path) -> None:
         # drop now-empty folders up to the root, so empty "partitions" vanish as on S3
-        parent = target.parent
         while parent != self.root:
             try:
                 parent.rmdir()
@@ -264,12 +304,14 @@ class LocalObjectStore:
 
     def list(self, prefix: str = "", delimiter: str | None = None) -> ListResult:
         _validate_prefix(prefix)
-        items = sorted(self._walk(prefix))
+        versions: dict[str, str] = {}
+        items = sorted(self._walk(prefix, versions))
         result = _paginate(items, prefix, delimiter, self.page_size)
+        result.versions = {key: versions[key] for key, _size in result.keys if key in versions}
         meter.record("s3.LIST", result.pages)
         return result
 
-    def _walk(self, prefix: str) -> list[tuple[str, int]]:
+    def _walk(self, prefix: str, versions: dict[str, str] | None = None) -> list[tuple[str, int]]:
         # start from the deepest folder the prefix names, to avoid walking the whole lake
         folder_part = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
         if folder_part.split("/")[0] == TMP_FOLDER:
@@ -291,10 +333,12 @@ class LocalObjectStore:
                 key = rel_dir + name
                 if key.startswith(prefix):
                     try:
-                        size = os.stat(os.path.join(dirpath, name)).st_size
+                        stat = os.stat(os.path.join(dirpath, name))
                     except FileNotFoundError:
                         continue
-                    found.append((key, size))
+                    found.append((key, stat.st_size))
+                    if versions is not None:
+                        versions[key] = f"{stat.st_ino}-{stat.st_mtime_ns}"
         return found
 
 
@@ -389,6 +433,26 @@ class S3ObjectStore:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
 
+    def delete_many(self, keys: list[str]) -> int:
+        """DeleteObjects in batches of up to 1,000 keys (absent keys succeed, as with DELETE);
+        returns the requests made. A key S3 could not delete raises ``OSError`` naming it."""
+        full = [self._full(key) for key in keys]  # every key validated before any is deleted
+        requests = 0
+        for start in range(0, len(full), DELETE_BATCH):
+            batch = full[start : start + DELETE_BATCH]
+            response = self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
+            )
+            requests += 1
+            errors = response.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise OSError(
+                    f"S3 DeleteObjects could not delete {len(errors)} key(s), first"
+                    f" {first.get('Key')!r}: {first.get('Code')} {first.get('Message', '')}".rstrip()
+                )
+        return requests
+
     def list(self, prefix: str = "", delimiter: str | None = None) -> ListResult:
         _validate_prefix(prefix)
         result = ListResult()
@@ -404,7 +468,10 @@ class S3ObjectStore:
             page = self.client.list_objects_v2(**kwargs)
             result.pages += 1
             for item in page.get("Contents", ()):
-                result.keys.append((item["Key"][strip:], int(item["Size"])))
+                key = item["Key"][strip:]
+                result.keys.append((key, int(item["Size"])))
+                if item.get("ETag"):
+                    result.versions[key] = str(item["ETag"])
             for common in page.get("CommonPrefixes", ()):
                 result.common_prefixes.append(common["Prefix"][strip:])
             if not page.get("IsTruncated"):

@@ -2,7 +2,9 @@
 
 ``secfilings/sql/top_companies.sql`` holds the view's SELECT; DuckDB loads it as it is, and the
 Athena DDL ``infra/athena/ddl/top_companies.sql`` is :data:`HEADER`, the ``CREATE OR REPLACE
-VIEW`` line and that text verbatim. Run ``python -m secfilings.scripts.render_athena_view``
+VIEW`` line and that text with each lake table after FROM/JOIN read through its view
+(``ownership_filings`` -> ``ownership_filings_all``, ``secfilings.sql.engine.with_read_views``,
+as ``AthenaEngine`` sends its queries), so the view counts compacted rows too. Run ``python -m secfilings.scripts.render_athena_view``
 (prints the DDL) or with a path argument (writes it there); a test checks that they agree.
 """
 
@@ -15,7 +17,8 @@ __all__ = ["HEADER", "view_select", "athena_view_ddl", "main"]
 
 HEADER = (
     "-- Athena (Trino) DDL of the top_companies view. GENERATED from secfilings/sql/top_companies.sql,\n"
-    "-- the view's one source: this header, the CREATE line, then that file's text verbatim.\n"
+    "-- the view's one source: this header, the CREATE line, then that file's text with each table\n"
+    "-- read through its <table>_all view (./compacted/<table>_all.sql: compacted and fresh rows).\n"
     "-- Regenerate: python -m secfilings.scripts.render_athena_view infra/athena/ddl/top_companies.sql\n"
 )
 
@@ -26,7 +29,9 @@ def view_select() -> str:
 
 
 def athena_view_ddl() -> str:
-    return HEADER + "CREATE OR REPLACE VIEW top_companies AS\n" + view_select()
+    from secfilings.sql.engine import with_read_views  # noqa: PLC0415
+
+    return HEADER + "CREATE OR REPLACE VIEW top_companies AS\n" + with_read_views(view_select())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,11 +7,14 @@ listing of every key at once) and reports:
   (``raw/form=<form>/year=<YYYY>/month=<MM>/<accession>.<xml|txt|nc>``,
   ``tables/<table>/form=.../year=.../month=.../<accession>.json``,
   ``tables/insider_activity/window_end=<date>/window_days=<n>/activity.json``,
-  ``quarantine/<yyyy-mm-dd>/...``; ``compacted/`` holds ``secfilings compact``'s Parquet files,
-  not checked yet); top-level names starting with ``_`` or ``.`` (the SQLite
+  ``quarantine/<yyyy-mm-dd>/...``,
+  ``compacted/<table>/form=.../year=.../month=.../compacted.parquet``, ``secfilings compact``'s
+  files); top-level names starting with ``_`` or ``.`` (the SQLite
   index, Athena results, checkpoints) are private and not checked;
 - ``mismatch``: a table file whose rows disagree with its key (form, filing year/month,
-  accession number, window), or that is not NDJSON;
+  accession number, window), or that is not NDJSON; a ``compacted.parquet`` that is not a
+  readable Parquet file, or a row of which is not an accession number or disagrees with its
+  partition (form, filing year/month);
 - ``empty-partition``: a partition folder holding no data (only folder markers such as the S3
   console's ``.../month=02/`` or ``_SUCCESS``, or only empty raw documents); ``empty-object``:
   a zero-byte raw document beside real ones, or a zero-byte ``ownership_filings`` /
@@ -20,14 +23,16 @@ listing of every key at once) and reports:
   is fine;
 - ``missing-raw``: an ``ownership_filings`` / ``fund_filings`` row file whose raw document
   (``raw/`` in the same form, year and month, same accession number) is gone (found from the
-  listings alone, so ``--keys-only`` sees it too).
+  listings alone, so ``--keys-only`` sees it too; for the filings of a compacted file, whose
+  accessions are inside it, only when contents are checked).
 
 An empty folder of a folder lake counts as S3's folder marker (``.../month=05/``), so an empty
 partition folder, or an empty folder named like a row file, is reported as on S3. Names are
 printed escaped (a newline or a control character in a key cannot forge an output line).
 
 With ``--keys-only`` it lists and never reads an object (LIST calls only); otherwise it reads
-each table file once (one GET each) to compare its rows with its key. It may read objects
+each table file once (one GET each; a ``compacted.parquet`` is read by DuckDB from a local copy)
+to compare its rows with its key. It may read objects
 directly: it is a script, not a service or worker. Exit status: 0 clean, 1 problems found, 2 a
 usage or configuration error.
 """
@@ -36,8 +41,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Sequence, TextIO
@@ -149,7 +157,7 @@ class _Walker:
             elif prefix == layout.QUARANTINE_PREFIX:
                 self.quarantine(prefix)
             elif prefix == layout.COMPACTED_PREFIX:
-                pass  # ``secfilings compact``'s Parquet files: not checked here yet
+                self.compacted_tables(prefix)
             elif not prefix.startswith(("_", ".")):
                 self.problem("outside-scheme", prefix, "unknown top-level folder")
 
@@ -260,27 +268,113 @@ class _Walker:
             issues = []
             if row.get("accession_number") != accession:
                 issues.append(f"accession {row.get('accession_number')!r}, key says {accession!r}")
-            form_type = row.get("form_type")
-            try:
-                row_form = layout.form_partition(str(form_type))
-            except ValueError:
-                row_form = None
-            if row_form != form:
-                issues.append(f"form {form_type!r}, partition says form={form}")
-            when_text = row.get("filed") or row.get("period") or row.get("signed")
-            if when_text:
-                try:
-                    when = date.fromisoformat(str(when_text)[:10])
-                except ValueError:
-                    issues.append(f"date {when_text!r} is not ISO")
-                else:
-                    if (when.year, when.month) != (year, month):
-                        issues.append(
-                            f"filed {when.isoformat()}, partition says year={year:04d}/month={month:02d}"
-                        )
+            issues += self.partition_issues(row, form, year, month)
             if issues:
                 self.problem("mismatch", key, f"row {number}: " + "; ".join(issues))
                 return  # one finding per file is enough
+
+    def partition_issues(self, row: dict[str, Any], form: str, year: int, month: int) -> list[str]:
+        """What in ``row`` disagrees with its partition: its form type, its filing year/month."""
+        issues = []
+        form_type = row.get("form_type")
+        try:
+            row_form = layout.form_partition(str(form_type))
+        except ValueError:
+            row_form = None
+        if row_form != form:
+            issues.append(f"form {form_type!r}, partition says form={form}")
+        when_text = row.get("filed") or row.get("period") or row.get("signed")
+        if when_text:
+            try:
+                when = date.fromisoformat(str(when_text)[:10])
+            except ValueError:
+                issues.append(f"date {when_text!r} is not ISO")
+            else:
+                if (when.year, when.month) != (year, month):
+                    issues.append(
+                        f"filed {when.isoformat()}, partition says year={year:04d}/month={month:02d}"
+                    )
+        return issues
+
+    def compacted_tables(self, prefix: str) -> None:
+        """``compacted/<table>/form=/year=/month=/compacted.parquet`` and nothing else."""
+        keys, prefixes = self.list(prefix)
+        self.stray_keys(keys, prefix)
+        for sub in prefixes:
+            table = sub[len(prefix) : -1]
+            if table not in layout.TABLE_COLUMNS:
+                self.problem("outside-scheme", sub, f"unknown table {table!r}")
+                continue
+            for form_prefix, form in self.expect(sub, _FORM_DIR, "form=<form>"):
+                for year_prefix, year in self.expect(form_prefix, _YEAR_DIR, "year=<YYYY>"):
+                    for month_prefix, month in self.expect(year_prefix, _MONTH_DIR, "month=<MM>"):
+                        self.compacted_partition(month_prefix, table, form, int(year), int(month))
+
+    def compacted_partition(self, prefix: str, table: str, form: str, year: int, month: int) -> None:
+        self.report.partitions += 1
+        keys, prefixes = self.list(prefix)
+        for sub in prefixes:
+            self.problem("outside-scheme", sub, "folder below a month partition")
+        found = False
+        for key, size in keys:
+            name = key[len(prefix) :]
+            if size == 0 and (key.endswith("/") or name in _MARKERS):
+                continue  # a folder marker
+            self.report.objects += 1
+            if name != layout.COMPACTED_NAME:
+                self.problem("outside-scheme", key, f"name is not {layout.COMPACTED_NAME}")
+                continue
+            found = True
+            if size == 0:
+                self.problem("empty-object", key, "zero-byte file")
+            elif self.check_contents:
+                self.check_parquet(key, table, form, year, month)
+        if not found:
+            self.problem("empty-partition", prefix, f"no {layout.COMPACTED_NAME}")
+
+    def parquet_rows(self, key: str) -> list[dict[str, Any]] | None:
+        """The rows of a Parquet object (one GET, read by DuckDB from a local copy), or None."""
+        import duckdb  # noqa: PLC0415 - only a compacted lake needs it
+
+        from secfilings.services.api.athena.s3_direct_read import ObjectMissing
+
+        try:
+            data = self.read(key)
+        except (KeyError, ObjectMissing):
+            return None  # deleted since it was listed
+        folder = tempfile.mkdtemp(prefix="secfilings-verify-")
+        path = os.path.join(folder, "rows.parquet")
+        try:
+            with open(path, "wb") as handle:
+                handle.write(data)
+            with duckdb.connect(database=":memory:") as conn:
+                cursor = conn.execute("SELECT * FROM read_parquet(?)", [path])
+                names = [column[0] for column in cursor.description]
+                return [dict(zip(names, row)) for row in cursor.fetchall()]
+        except duckdb.Error as error:
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            first = first.replace(path, "<file>")
+            self.problem("mismatch", key, f"not a readable Parquet file ({first[:160]})")
+            return None
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def check_parquet(self, key: str, table: str, form: str, year: int, month: int) -> None:
+        rows = self.parquet_rows(key)
+        if rows is None:
+            return
+        for number, row in enumerate(rows, start=1):
+            accession = row.get("accession_number")
+            issues = []
+            if not isinstance(accession, str) or not layout.is_accession_key(accession):
+                issues.append(f"accession {accession!r} is not an accession number")
+            issues += self.partition_issues(row, form, year, month)
+            if issues:
+                self.problem("mismatch", key, f"row {number}: " + "; ".join(issues))
+                return  # one finding per file is enough
+        if table in FILING_TABLES:
+            for row in rows:
+                self.filing_rows.setdefault((form, year, month, row["accession_number"]), key)
 
     def activity(self, prefix: str) -> None:
         for end_prefix, end in self.expect(prefix, _WINDOW_END_DIR, "window_end=<date>"):

@@ -35,6 +35,8 @@ __all__ = [
     "table_columns",
     "partition_columns",
     "load_view_sql",
+    "read_views",
+    "with_read_views",
 ]
 
 # the Hive partition columns when the layout module does not say (it does: layout.PARTITION_COLUMNS)
@@ -124,6 +126,37 @@ def load_view_sql(path: Path = TOP_COMPANIES_SQL) -> str | None:
     body = "\n".join(lines).strip().rstrip(";").strip()
     match = re.match(r"(?is)^create\s+(?:or\s+replace\s+)?view\s+[\w.\"`]+\s+as\s+(.*)$", body)
     return match.group(1).strip() if match else body
+
+
+# a table named after FROM or JOIN (optionally double-quoted), not followed by more of a name
+_FROM_TABLE = re.compile(r'(?i)\b(FROM|JOIN)(\s+)("?)([A-Za-z_][A-Za-z0-9_]*)\3(?![\w."])')
+
+
+def read_views() -> dict[str, str]:
+    """``{table: view}``: what Athena reads each lake table through (``layout.READ_VIEWS``, the
+    ``<table>_all`` views of infra/athena/ddl/compacted/: compacted and fresh rows alike)."""
+    from secfilings.lake import layout  # noqa: PLC0415 - lazy, as table_columns
+
+    return dict(layout.READ_VIEWS)
+
+
+def with_read_views(sql: str, views: Mapping[str, str] | None = None) -> str:
+    """``sql`` with every lake table named after ``FROM`` / ``JOIN`` replaced by its view
+    (``views``, default :func:`read_views`): ``FROM ownership_filings f`` becomes
+    ``FROM ownership_filings_all f``. Other names (CTEs, the views themselves, columns) are kept,
+    so applying it twice changes nothing."""
+    names = {name.lower(): view for name, view in (read_views() if views is None else views).items()}
+    if not names:
+        return sql
+
+    def swap(match: re.Match[str]) -> str:
+        view = names.get(match.group(4).lower())
+        if view is None:
+            return match.group(0)
+        quote = match.group(3)
+        return f"{match.group(1)}{match.group(2)}{quote}{view}{quote}"
+
+    return _FROM_TABLE.sub(swap, sql)
 
 
 def _first_line(error: BaseException) -> str:
@@ -401,7 +434,14 @@ def _athena_literal(value: Any) -> str:
 
 
 class AthenaEngine:
-    """Athena: ``StartQueryExecution`` (with ``ExecutionParameters``), poll, page the results."""
+    """Athena: ``StartQueryExecution`` (with ``ExecutionParameters``), poll, page the results.
+
+    The SQL it is given names the lake's tables as DuckDB has them (``ownership_filings``...);
+    it sends it with each table after FROM/JOIN replaced by its read view (``views``, default
+    ``layout.READ_VIEWS``: ``ownership_filings_all``...), which reads a partition's compacted
+    Parquet rows and the NDJSON rows no compacted file holds yet, so a compacted lake answers as
+    before. ``views={}`` sends the SQL as it is (the JSON tables only).
+    """
 
     def __init__(
         self,
@@ -413,11 +453,16 @@ class AthenaEngine:
         poll_interval_s: float = 0.2,
         timeout_s: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
+        views: Mapping[str, str] | None = None,
     ) -> None:
         if client is None:
             from secfilings.aws import client as make_client  # noqa: PLC0415
 
             client = make_client("athena")
+        self.views = read_views() if views is None else dict(views)
+        for name in (*self.views, *self.views.values()):
+            if not _SAFE_NAME.match(name):
+                raise SqlError(f"invalid Athena table or view name {name!r}")
         if output_location is not None and not output_location.startswith("s3://"):
             raise SqlError(f"invalid Athena output location {output_location!r}: expected s3://...")
         self.client = client
@@ -434,9 +479,13 @@ class AthenaEngine:
     def close(self) -> None:
         """Nothing to release."""
 
+    def athena_sql(self, sql: str) -> str:
+        """The SQL this engine sends for ``sql``: the tables read through their views."""
+        return with_read_views(sql, self.views)
+
     def start(self, sql: str, params: Sequence[Any] = ()) -> str:
         request: dict[str, Any] = {
-            "QueryString": sql,
+            "QueryString": self.athena_sql(sql),
             "QueryExecutionContext": {"Database": self.database},
             "WorkGroup": self.workgroup,
         }

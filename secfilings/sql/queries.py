@@ -1,8 +1,10 @@
 """The SQL of the read path's fallback queries, and how their rows become answers.
 
 Every statement takes ``?`` parameters (never string formatting of values): the only text built
-at run time is the number of ``?`` placeholders of an ``IN`` list. The rows come from
-``DuckDBEngine`` or ``AthenaEngine`` (same columns); the shaping functions turn them into the
+at run time is the number of ``?`` placeholders of an ``IN`` list. The statements name the
+lake's tables (``ownership_filings``...); ``DuckDBEngine`` has them as views over compacted and
+fresh rows, and ``AthenaEngine`` sends each table as its ``<table>_all`` view (``layout.READ_VIEWS``,
+infra/athena/ddl/compacted/), which reads the same rows. The rows (same columns) come from either; the shaping functions turn them into the
 JSON shapes of the ``company`` and ``fund`` answers (issue 5, item 9) that the lookup index
 stores, so an answer is the same whichever served it.
 """

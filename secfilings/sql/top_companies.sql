@@ -11,8 +11,9 @@
 -- window_start (exclusive), window_end (inclusive).
 --
 -- This file is the one source of the view: DuckDB loads it as it is, and
--- infra/athena/ddl/top_companies.sql is "CREATE OR REPLACE VIEW top_companies AS" + this text
--- (a test checks that they agree). Portable SQL: it runs on DuckDB and on Athena (Trino).
+-- infra/athena/ddl/top_companies.sql is "CREATE OR REPLACE VIEW top_companies AS" + this text,
+-- each table read through its <table>_all view (a test checks that they agree). Portable SQL: it
+-- runs on DuckDB and on Athena (Trino).
 WITH latest AS (
     SELECT max(coalesce(filed, period)) AS window_end
     FROM ownership_filings

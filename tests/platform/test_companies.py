@@ -183,6 +183,7 @@ def test_the_athena_fallback_sends_one_parameterised_query_and_answers_like_duck
     """moto runs no SQL: the fallback's own query runs on DuckDB, its rows are served by moto as
     Athena returns them (all text, typed by the column info), and the answers must agree."""
     from secfilings.services.api.athena.query import COMPANY_FILINGS_SQL
+    from secfilings.sql.engine import with_read_views
 
     with open_platform(lake.with_changes(index_mode="off")) as local:
         rows = local.sql.query(COMPANY_FILINGS_SQL, ["0001640147"])
@@ -204,4 +205,7 @@ def test_the_athena_fallback_sends_one_parameterised_query_and_answers_like_duck
         answer = get_company(platform, 1640147)
     assert answer == expected
     assert len(sent) == 1
-    assert sent[0]["QueryString"] == COMPANY_FILINGS_SQL and sent[0]["ExecutionParameters"] == ["'0001640147'"]
+    # the same SQL, each table read through its <table>_all view (compacted and fresh rows)
+    assert sent[0]["QueryString"] == with_read_views(COMPANY_FILINGS_SQL) != COMPANY_FILINGS_SQL
+    assert "FROM ownership_filings_all f" in sent[0]["QueryString"]
+    assert sent[0]["ExecutionParameters"] == ["'0001640147'"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -175,3 +176,40 @@ def test_store_urls(tmp_path: Path, s3_client: Any) -> None:
     assert S3ObjectStore("bkt", "", s3_client).url == "s3://bkt"
     with pytest.raises(ValueError, match="page_size"):
         S3ObjectStore("bkt", "", s3_client, page_size=1001)
+
+
+def test_delete_many_deletes_in_batches_of_1000(make_store: Callable[..., Any]) -> None:
+    store = make_store()
+    client = getattr(store, "client", None)
+    batches: list[int] = []
+    if client is not None:
+        client.meta.events.register(
+            "provide-client-params.s3.DeleteObjects",
+            lambda params, **_: batches.append(len(params["Delete"]["Objects"])),
+        )
+    keys = [f"tables/ownership_filings/form=4/year=2025/month=05/{i:010d}-25-000001.json" for i in range(1001)]
+    for key in keys:
+        store.put(key, b"{}\n")
+    store.put("raw/form=4/year=2025/month=05/keep.xml", b"<a/>")
+    with meter.Meter() as counted:
+        assert store.delete_many(keys + ["tables/absent/x.json"]) == 2  # absent keys succeed
+    assert store.list("tables/").keys == []
+    assert [key for key, _ in store.list("").keys] == ["raw/form=4/year=2025/month=05/keep.xml"]
+    if client is not None:
+        assert batches == [1000, 2]
+    else:
+        assert counted.counts.get("s3.DELETE") == 2
+    with pytest.raises(ValueError, match="invalid object key"):
+        store.delete_many(["raw/form=4/year=2025/month=05/keep.xml", "../escape"])
+    assert store.head("raw/form=4/year=2025/month=05/keep.xml") == 4  # nothing deleted
+
+
+def test_listings_carry_a_version_that_changes_on_rewrite(make_store: Callable[..., Any]) -> None:
+    store = make_store()
+    key = "compacted/fund_filings/form=13F-HR/year=2025/month=05/compacted.parquet"
+    store.put(key, b"AAAA")
+    first = store.list("compacted/").versions[key]
+    time.sleep(0.02)  # a folder's version is its file's timestamp: let the clock tick (~4 ms)
+    store.put(key, b"BBBB")  # same size, new content
+    second = store.list("compacted/").versions[key]
+    assert first and second and first != second

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -268,3 +269,47 @@ def test_a_corrupt_row_file_is_skipped_by_name_and_other_issuers_still_answer(
     assert sorted(r["accession_number"] for r in engine.query(sql, ["0000000042"])) == sorted([ACC1, ACC3])
     assert capsys.readouterr().err == ""
     assert good and later
+
+
+def test_athena_sends_each_table_through_its_read_view(athena: AthenaEngine) -> None:
+    from secfilings.sql.engine import with_read_views
+    from secfilings.sql.queries import COMPANY_FILINGS_SQL
+
+    queries: list[str] = []
+    athena.client.meta.events.register(
+        "provide-client-params.athena.StartQueryExecution", lambda params, **_: queries.append(params["QueryString"])
+    )
+    query_id = athena.start(COMPANY_FILINGS_SQL, ["0000000042"])
+    (sent,) = queries
+    # what Athena received (moto records it)
+    assert athena.client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Query"] == sent
+    assert sent == with_read_views(COMPANY_FILINGS_SQL) == athena.athena_sql(COMPANY_FILINGS_SQL)
+    assert "FROM ownership_filings_all f" in sent and "LEFT JOIN insider_transactions_all t" in sent
+    assert "FROM ownership_filings f" not in sent
+    # CTE names, columns, quoted names and the views themselves: only tables after FROM/JOIN change
+    assert with_read_views('WITH fund_filings AS (SELECT 1) SELECT fund_filings FROM "fund_holdings" x') == (
+        'WITH fund_filings AS (SELECT 1) SELECT fund_filings FROM "fund_holdings_all" x'
+    )
+    assert with_read_views(sent) == sent
+    assert AthenaEngine(athena.client, views={}).athena_sql(COMPANY_FILINGS_SQL) == COMPANY_FILINGS_SQL
+    with pytest.raises(SqlError, match="invalid Athena table or view name"):
+        AthenaEngine(athena.client, views={"fund_filings": "x; DROP TABLE y"})
+
+
+def test_the_endpoints_on_an_s3_lake_query_the_read_views(aws_settings: Any) -> None:
+    from secfilings.config import open_platform
+    from secfilings.services.api.athena.companies import get_company
+    from secfilings.services.api.athena.funds import get_fund
+
+    sent: list[str] = []
+    with open_platform(aws_settings.with_changes(index_mode="off")) as platform:
+        platform.sql.client.meta.events.register(  # type: ignore[attr-defined]
+            "provide-client-params.athena.StartQueryExecution", lambda params, **_: sent.append(params["QueryString"])
+        )
+        assert get_company(platform, "990000001") is None  # moto's Athena answers no rows
+        assert get_fund(platform, "990000002") is None
+    assert len(sent) == 2
+    tables = "|".join(layout.TABLES)
+    for sql in sent:
+        assert re.search(rf"\b(FROM|JOIN)\s+({tables})\b", sql) is None, sql
+        assert re.search(rf"\b(FROM|JOIN)\s+({tables})_all\b", sql), sql

@@ -37,10 +37,14 @@ def test_athena_ddl_parses_as_a_view_over_the_lake_tables(dialect: str) -> None:
     assert isinstance(create, exp.Create) and create.args["kind"].upper() == "VIEW"
     assert create.this.name == "top_companies"
     tables = {table.name for table in create.find_all(exp.Table)}
-    assert {"ownership_filings", "insider_transactions"} <= tables
+    # Athena reads the tables through their <table>_all views (compacted and fresh rows), never
+    # the JSON tables alone (which lose every compacted row)
+    views = {layout.READ_VIEWS["ownership_filings"], layout.READ_VIEWS["insider_transactions"]}
+    assert views == {"ownership_filings_all", "insider_transactions_all"} and views <= tables
+    assert not tables & set(layout.TABLE_COLUMNS), tables
     # every column the view reads from insider_transactions exists in the layout
     known = {name for name, _ in layout.TABLE_COLUMNS["insider_transactions"]}
-    used = {c.name for c in create.find_all(exp.Column) if c.table == "t"}
+    used = {c.name for c in create.find_all(exp.Column) if c.table == "t"}  # t: insider_transactions_all
     assert used and used <= known, used - known
 
 

@@ -215,3 +215,104 @@ def test_names_are_printed_escaped(lake: Settings) -> None:
     lines = out.getvalue().splitlines()
     assert not any(line.startswith("verify-partitions: 0 objects") for line in lines)
     assert "  outside-scheme  misc\\nverify-partitions: 0 objects: no problems\\x1b[2J/: unknown top-level folder" in lines
+
+
+# -- compacted partitions -------------------------------------------------------------------------
+
+
+def _compacted_keys(store: Any) -> list[str]:
+    return sorted(k for k, _ in store.list(layout.COMPACTED_PREFIX).keys if k.endswith(layout.COMPACTED_NAME))
+
+
+def _spoil_compacted(store: Any) -> dict[str, str]:
+    """Put the problems a compacted/ tree can hold into the lake in ``store``; returns what each
+    should be reported as (key -> kind)."""
+    keys = _compacted_keys(store)
+    filing = next(k for k in keys if k.startswith("compacted/ownership_filings/form=4/"))
+    other = next(k for k in keys if k.startswith("compacted/fund_holdings/"))
+    partition = filing.rsplit("/", 1)[0]
+    moved = partition.rsplit("/", 1)[0] + "/month=01/" + layout.COMPACTED_NAME
+    assert store.head(moved) is None
+    store.put(moved, store.get(filing))  # its rows say another month
+    store.put(other, b"PAR1 not really parquet")  # unreadable
+    store.put(f"{partition}/compacted.parquet.bak", b"x")
+    store.put(f"{partition}/deeper/compacted.parquet", b"x")
+    store.put("compacted/unknown_table/form=4/year=2025/month=02/compacted.parquet", b"x")
+    store.put("compacted/fund_filings/form=13F-HR/year=20x0/month=02/compacted.parquet", b"x")
+    store.put("compacted/loose.parquet", b"x")
+    store.put("compacted/fund_filings/form=13F-HR/year=2020/month=07/compacted.parquet", b"")
+    return {
+        moved: "mismatch",
+        other: "mismatch",
+        f"{partition}/compacted.parquet.bak": "outside-scheme",
+        f"{partition}/deeper/": "outside-scheme",
+        "compacted/unknown_table/": "outside-scheme",
+        "compacted/fund_filings/form=13F-HR/year=20x0/": "outside-scheme",
+        "compacted/loose.parquet": "outside-scheme",
+        "compacted/fund_filings/form=13F-HR/year=2020/month=07/compacted.parquet": "empty-object",
+    }
+
+
+def test_a_compacted_lake_is_clean_and_its_parquet_files_are_read(lake: Settings) -> None:
+    from secfilings.scripts.compact_lake import compact_lake
+
+    assert compact_lake(lake.lake).failed == []
+    with open_platform(lake) as platform, cost_meter() as meter:
+        compacted = _compacted_keys(platform.store)
+        report = verify_partitions(platform.store)
+        keys_only = verify_partitions(platform.store, check_contents=False)
+    assert compacted and report.ok, report.problems
+    assert keys_only.ok and keys_only.get_calls == 0
+    assert report.get_calls == meter.counts["s3.GET"] >= len(compacted)  # each compacted file read once
+    assert report.objects >= len(compacted)
+
+
+def test_problems_under_compacted_are_found(lake: Settings) -> None:
+    from secfilings.scripts.compact_lake import compact_lake
+
+    assert compact_lake(lake.lake).failed == []
+    with open_platform(lake) as platform:
+        expected = _spoil_compacted(platform.store)
+        report = verify_partitions(platform.store)
+        keys_only = verify_partitions(platform.store, check_contents=False)
+    found = {p.key: p for p in report.problems}
+    assert {key: p.kind for key, p in found.items() if key in expected} == expected
+    moved = next(k for k, kind in expected.items() if kind == "mismatch" and "/month=01/" in k)
+    assert found[moved].detail.startswith("row 1: filed ") and found[moved].detail.endswith("/month=01")
+    unreadable = next(k for k, kind in expected.items() if kind == "mismatch" and k != moved)
+    assert found[unreadable].detail.startswith("not a readable Parquet file") and "/tmp" not in found[unreadable].detail
+    # listing alone: every name problem, no content problem (nothing read)
+    assert {p.key for p in keys_only.problems} == {k for k, kind in expected.items() if kind != "mismatch"}
+
+
+def test_a_compacted_filing_whose_raw_document_is_gone_is_found(lake: Settings) -> None:
+    from secfilings.scripts.compact_lake import compact_lake
+
+    root = Path(lake.lake)
+    raw = next((root / "raw" / "form=4" / "year=2025" / "month=02").glob("*"))
+    accession = raw.name.rsplit(".", 1)[0]
+    assert compact_lake(lake.lake).failed == []
+    raw.unlink()
+    with open_platform(lake) as platform:
+        report = verify_partitions(platform.store)
+    missing = [p for p in report.problems if p.kind == "missing-raw"]
+    assert [p.key for p in missing] == [layout.compacted_key("ownership_filings", "form=4/year=2025/month=02")]
+    assert accession in missing[0].detail
+
+
+def test_compacted_partitions_on_s3(aws_settings: Settings) -> None:
+    from secfilings.scripts.compact_lake import compact_store
+
+    with open_platform(aws_settings) as platform:
+        assert ingest_bundled(platform).new >= 10
+        assert compact_store(platform.store).failed == []
+        compacted = _compacted_keys(platform.store)
+        clean = verify_partitions(platform.store)
+        expected = _spoil_compacted(platform.store)
+        dirty = verify_partitions(platform.store)
+    assert clean.ok, clean.problems
+    assert compacted and clean.get_calls >= len(compacted)  # the compacted files were read
+    assert {p.key: p.kind for p in dirty.problems if p.key in expected} == expected
+    out = io.StringIO()
+    assert main(["--lake", aws_settings.lake], out=out, err=io.StringIO()) == 1
+    assert "not a readable Parquet file" in out.getvalue()

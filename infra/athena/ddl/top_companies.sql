@@ -1,5 +1,6 @@
 -- Athena (Trino) DDL of the top_companies view. GENERATED from secfilings/sql/top_companies.sql,
--- the view's one source: this header, the CREATE line, then that file's text verbatim.
+-- the view's one source: this header, the CREATE line, then that file's text with each table
+-- read through its <table>_all view (./compacted/<table>_all.sql: compacted and fresh rows).
 -- Regenerate: python -m secfilings.scripts.render_athena_view infra/athena/ddl/top_companies.sql
 CREATE OR REPLACE VIEW top_companies AS
 -- top_companies: the top 100 issuers by insider-transaction activity over a window.
@@ -15,11 +16,12 @@ CREATE OR REPLACE VIEW top_companies AS
 -- window_start (exclusive), window_end (inclusive).
 --
 -- This file is the one source of the view: DuckDB loads it as it is, and
--- infra/athena/ddl/top_companies.sql is "CREATE OR REPLACE VIEW top_companies AS" + this text
--- (a test checks that they agree). Portable SQL: it runs on DuckDB and on Athena (Trino).
+-- infra/athena/ddl/top_companies.sql is "CREATE OR REPLACE VIEW top_companies AS" + this text,
+-- each table read through its <table>_all view (a test checks that they agree). Portable SQL: it
+-- runs on DuckDB and on Athena (Trino).
 WITH latest AS (
     SELECT max(coalesce(filed, period)) AS window_end
-    FROM ownership_filings
+    FROM ownership_filings_all
 ),
 activity AS (
     SELECT
@@ -31,7 +33,7 @@ activity AS (
         coalesce(t.shares, 0) AS shares,
         coalesce(t.transaction_date, t.filed, t.period) AS activity_date,
         l.window_end
-    FROM insider_transactions t
+    FROM insider_transactions_all t
     CROSS JOIN latest l
     WHERE t.is_transaction
 ),

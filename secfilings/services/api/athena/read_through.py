@@ -6,7 +6,8 @@ miss is "not found", never a query). A miss that SQL cannot answer either is rem
 the index (``sk="miss"``): a repeated miss costs one index read and no query, until a filing of
 that CIK is written: its index item (ingest in any mode but ``off``, ``backfill-index``)
 outweighs the marker, and an ingest that writes no item (mode ``off``) deletes the marker
-(``secfilings.ingest.write``). An item above DynamoDB's size limit is stored as a stub
+(``secfilings.ingest.write``). ``secfilings compact`` clears no marker and needs not: it only
+moves rows from NDJSON to Parquet files, so a CIK without rows has none after. An item above DynamoDB's size limit is stored as a stub
 (``rows_in_sql``) that the endpoint completes from SQL.
 """
 
