@@ -121,6 +121,33 @@ def _corpus_rate(rates: dict[str, float], docs: dict[str, list[bytes]]) -> float
     return total / sum(len(docs[kind]) / rates[kind] for kind in KINDS)
 
 
+def floors(docs: dict[str, list[bytes]], seconds: float) -> dict[str, dict[str, float]]:
+    """Microseconds per document of what any parser built on the standard library must pay:
+    expat tokenizing with no handler at all, and ElementTree building the tree (C), per kind."""
+    import xml.parsers.expat
+    from xml.etree.ElementTree import XMLParser
+
+    def tokenize(data: bytes) -> None:
+        xml.parsers.expat.ParserCreate().Parse(data, True)
+
+    def tree(data: bytes) -> None:
+        parser = XMLParser()
+        parser.feed(data)
+        parser.close()
+
+    found: dict[str, dict[str, float]] = {}
+    for kind in KINDS:
+        found[kind] = {}
+        for name, step in (("expat, no handlers", tokenize), ("ElementTree tree", tree)):
+            done, started = 0, time.perf_counter()
+            while time.perf_counter() - started < seconds / len(KINDS):
+                for data in docs[kind]:
+                    step(data)
+                done += len(docs[kind])
+            found[kind][name] = (time.perf_counter() - started) / done * 1e6
+    return found
+
+
 def _worker(which: str, seconds: float) -> int:
     """One timed round in this process: prints the rates as JSON (or why edgartools cannot run)."""
     import json
@@ -194,6 +221,15 @@ def main(argv: list[str] | None = None) -> int:
         ratio = corpus_rates["costguard"] / corpus_rates["edgartools"]
         verdict = "met" if ratio >= 20 else "NOT met"
         print(f"edgartools {getattr(theirs, 'version', '?')}; target: at least 20x over the corpus: {ratio:.1f}x ({verdict})")
+        print("floors (us per document, this process): what 20x edgartools allows beside what XML costs before any field is read")
+        print(f"{'kind':<12} {'20x allows':>11} {'secfilings':>11} {'expat alone':>12} {'ET tree':>9}")
+        floor = floors(docs, args.seconds)
+        for kind in KINDS:
+            allowed = 1e6 / (20 * medians["edgartools"][kind])
+            print(
+                f"{kind:<12} {allowed:>11,.0f} {1e6 / medians['costguard'][kind]:>11,.0f}"
+                f" {floor[kind]['expat, no handlers']:>12,.0f} {floor[kind]['ElementTree tree']:>9,.0f}"
+            )
     return 0
 
 
