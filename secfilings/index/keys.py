@@ -36,13 +36,14 @@ def fitted_item(pk: str, sk: str, item: Mapping[str, Any]) -> EncodedItem:
     item without its row lists, or (when even that is too large: long footnotes) its keys only.
     A filing is then never missing from an answer the index serves. The item comes back encoded
     (:class:`~secfilings.index.base.EncodedItem`: the size check's text is the one stored)."""
-    for candidate in (
-        dict(item),
-        {**{k: v for k, v in item.items() if k not in ROW_LISTS}, "rows_in_sql": True},
-        {**{k: item.get(k) for k in _KEEP_IN_STUB if k in item}, "rows_in_sql": True},
-    ):
+    candidates = (
+        lambda: item,
+        lambda: {**{k: v for k, v in item.items() if k not in ROW_LISTS}, "rows_in_sql": True},
+        lambda: {**{k: item.get(k) for k in _KEEP_IN_STUB if k in item}, "rows_in_sql": True},
+    )
+    for make in candidates:  # built one at a time: the first fits nearly always
         try:
-            return encode_once(pk, sk, candidate)
+            return encode_once(pk, sk, make())
         except ValueError:
             continue
     raise ValueError(f"lookup item ({pk!r}, {sk!r}): even its stub is over {MAX_ITEM_BYTES} bytes")

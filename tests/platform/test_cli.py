@@ -43,6 +43,17 @@ def test_company_json_shape(lake: str) -> None:
     } == set(answer["filings"][0])
 
 
+@pytest.mark.parametrize("command, cik", [("company", "1640147"), ("fund", "1894188")])
+def test_the_index_and_sql_print_the_same_json_bytes(lake: str, command: str, cik: str) -> None:
+    """Key order included: index items keep the answer's field order (they are stored unsorted)."""
+    texts = {}
+    for mode in ("read-only", "off"):
+        status, texts[mode], err = run(command, cik, "--lake", lake, "--index-mode", mode, "--json")
+        assert status == 0 and err == ""
+    assert texts["read-only"] == texts["off"]
+    assert list(json.loads(texts["off"])["filings"][0])[:2] == ["accession_number", "form_type"]
+
+
 def test_flags_go_before_or_after_the_subcommand_and_variables_fill_in(lake: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _, after, _ = run("fund", "1894188", "--lake", lake, "--json")
     _, before, _ = run("--lake", lake, "--json", "fund", "1894188")
