@@ -81,6 +81,15 @@ class CompactReport:
             "failed": list(self.failed),
         }
 
+    def count(self, result: tuple[int, int] | None) -> None:
+        """Tally one partition's ``compact_partition`` result (None: nothing to compact)."""
+        if result is None:
+            self.unchanged += 1
+        else:
+            self.partitions += 1
+            self.files += result[0]
+            self.rows += result[1]
+
     def write_text(self, out: TextIO) -> None:
         out.write(
             f"compacted {self.partitions} partitions ({self.files} row files, {self.rows} rows);"
@@ -321,12 +330,7 @@ def compact_store(
                 prefix = f"{layout.TABLES_PREFIX}{table}/{partition}"
                 report.failed.append(f"{prefix!r}: {first[:200]}")
                 continue
-            if result is None:
-                report.unchanged += 1
-            else:
-                report.partitions += 1
-                report.files += result[0]
-                report.rows += result[1]
+            report.count(result)
             if progress:
                 progress(done, len(work))
     finally:
@@ -360,12 +364,7 @@ def compact_lake(
                 first = (str(error).strip().splitlines() or [type(error).__name__])[0]
                 report.failed.append(f"{folder.relative_to(lake).as_posix()!r}: {first[:200]}")
                 continue
-            if result is None:
-                report.unchanged += 1
-            else:
-                report.partitions += 1
-                report.files += result[0]
-                report.rows += result[1]
+            report.count(result)
             if progress:
                 progress(done, len(work))
     finally:
