@@ -5,7 +5,10 @@ put (SQLite ``INSERT ... ON CONFLICT DO NOTHING``, DynamoDB ``attribute_not_exis
 
 - claim won (state ``pending``): run the write's steps (raw, table rows, lookup items; all on
   deterministic keys, so each is idempotent), then mark the claim ``committed`` -> ``"new"``.
-- claim exists and is ``committed`` -> ``"duplicate"``: nothing is written.
+- claim exists and is ``committed`` -> ``"duplicate"``: nothing is written. Two exceptions, the
+  halves of one 13F filing ingested apart (``secfilings.ingest.complete``): a bare information
+  table after its cover page joins it, and a cover page after its bare table (whose claim is
+  marked ``"bare_table": true``) takes it over; each reports ``"new"`` once it has written.
 - claim exists and is ``pending``: either another writer is at work right now (wait until it
   commits -> ``"duplicate"``), or a writer died between two steps (the claim is stale: complete the
   steps and commit -> ``"new"``, since no earlier run reported the filing). A claim is stale when
@@ -29,7 +32,7 @@ from contextlib import nullcontext
 from typing import Any, Literal
 
 from secfilings.index.keys import LEDGER_SK, ledger_pk
-from secfilings.ingest.complete import is_bare_table, join_cover
+from secfilings.ingest.complete import cover_joins_table, is_bare_table, is_stored_bare_table, join_cover
 from secfilings.ingest.write import (
     Filing,
     InjectedCrash,
@@ -108,6 +111,8 @@ def insert_filing_with_dedup(
         "form_type": filing.form_type,
         "raw_key": raw_key,
     }
+    if is_bare_table(filing):  # until its cover page joins it (secfilings.ingest.complete)
+        claim["bare_table"] = True
     with _in_flight_lock:
         _in_flight.add(token)
     try:
@@ -118,6 +123,8 @@ def insert_filing_with_dedup(
             if existing.get("state") == "committed":
                 if is_bare_table(filing):  # an information table after its cover page: join them
                     return join_cover(platform, filing, raw, existing, fail_after=fail_after)
+                if is_stored_bare_table(filing, existing):  # a cover page after its table
+                    return cover_joins_table(platform, filing, raw, raw_ext, existing, fail_after=fail_after)
                 return "duplicate"
             if _stale(existing, lease_seconds):
                 index.put_lookup(pk, LEDGER_SK, claim)  # take the abandoned claim over

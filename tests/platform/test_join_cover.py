@@ -1,6 +1,6 @@
-"""An information table ingested after its cover page joins the stored filing
+"""A cover page and its information table ingested apart become one filing, in either order
 (``secfilings.ingest.complete``): on the real MFN Partners 13F-HR/A (NEW HOLDINGS), whose cover
-and table travel as two documents (tests/data/sec/README.md)."""
+and table travel as two documents (tests/data/sec/README.md), and the bundled 13F-HR submission."""
 
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ def run(*argv: str) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-def answers(lake: str) -> dict[str, dict]:
+def answers(lake: str, cik: str = "1732811") -> dict[str, dict]:
     found = {}
     for mode in ("read-only", "off"):  # the index's answer and the SQL answer
-        status, out, err = run("--lake", lake, "--index-mode", mode, "fund", "1732811", "--json")
+        status, out, err = run("--lake", lake, "--index-mode", mode, "fund", cik, "--json")
         assert status == 0, out + err
         found[mode] = json.loads(out)
     return found
@@ -115,11 +115,124 @@ def test_a_crash_while_joining_is_repaired_by_ingesting_the_table_again(tmp_path
     assert found["read-only"] == found["off"] and len(found["off"]["holdings"]) == 2
 
 
-def test_a_cover_after_its_table_stays_a_duplicate(tmp_path: Path) -> None:
-    """The documented limit: the bare table's filing is kept (its partition is its period)."""
+# -- the other order: a cover page after its bare table (cover_joins_table) --------------------
+
+
+def ingest_table(lake: str, *flags: str) -> tuple[int, str, str]:
+    return run("--lake", lake, "ingest", str(TABLE), *(flags or TABLE_FLAGS))
+
+
+def lake_files(lake: Path) -> list[str]:
+    return sorted(str(p.relative_to(lake)) for p in lake.rglob("*") if p.is_file() and "_index" not in p.parts)
+
+
+@pytest.fixture
+def cover_first(tmp_path: Path) -> tuple[dict[str, dict], list[str]]:
+    """The answers and the lake's files when the cover came first (the reference)."""
+    lake = tmp_path / "cover-first"
+    ingest_cover(str(lake))
+    assert ingest_table(str(lake))[0] == 0
+    return answers(str(lake)), lake_files(lake)
+
+
+def test_a_cover_after_its_table_ends_as_if_it_had_come_first(tmp_path: Path, cover_first) -> None:
+    lake = tmp_path / "table-first"
+    status, out, err = ingest_table(str(lake))
+    assert status == 0 and "1 new" in out, out + err
+    assert answers(str(lake))["off"]["name"] is None  # the bare table knows no filer name
+    status, out, err = run("--lake", str(lake), "ingest", str(COVER), "--accession", ACCESSION)
+    assert status == 0 and "1 new" in out, out + err
+    found = answers(str(lake))
+    assert found == cover_first[0]  # index and SQL answers, field for field, as in the other order
+    answer = found["off"]
+    assert answer["name"] and answer["amendment_type"] == "NEW HOLDINGS" and len(answer["holdings"]) == 2
+    assert (answer["table_entry_total"], answer["table_value_total"]) == (2, 24920000)
+    # the bare table's objects in its own partition (form 13F-HR, its period) are gone
+    assert lake_files(lake) == cover_first[1]
+    assert not any("form=13F-HR/" in name for name in lake_files(lake))
+    with open_platform(Settings(lake=str(lake))) as platform:
+        assert verify_partitions(platform.store).problems == []
+    status, out, _ = run("--lake", str(lake), "ingest", str(COVER), "--accession", ACCESSION)
+    assert status == 0 and "1 duplicate" in out, out  # the same cover again writes nothing
+    status, out, _ = ingest_table(str(lake))
+    assert status == 0 and "1 duplicate" in out, out  # nor the table
+    assert answers(str(lake)) == cover_first[0]
+
+
+@pytest.mark.parametrize("flags, named", [
+    (("--cik", "1732812", "--accession", ACCESSION, "--period", "2025-12-31"),
+     "the cover page of 0000904454-26-000248 names filer 0001732811, but its stored information table"
+     " was ingested with --cik 0001732812"),
+    (("--cik", "1732811", "--accession", ACCESSION, "--period", "2025-09-30"),
+     "the cover page of 0000904454-26-000248 is for the period 2025-12-31, but its stored information"
+     " table was ingested with --period 2025-09-30"),
+])
+def test_a_cover_that_does_not_belong_to_the_stored_table_is_rejected(tmp_path: Path, flags, named) -> None:
+    lake = tmp_path / "lake"
+    assert ingest_table(str(lake), *flags)[0] == 0
+    before, files = answers(str(lake), flags[1]), lake_files(lake)
+    status, out, err = run("--lake", str(lake), "ingest", str(COVER), "--accession", ACCESSION)
+    assert status == 1 and named in out, out + err
+    assert answers(str(lake), flags[1]) == before  # the table's filing is as it was
+    assert [f for f in lake_files(lake) if not f.startswith("quarantine/")] == files
+
+
+def test_a_notice_is_not_merged_into_a_table(tmp_path: Path) -> None:
+    notice = SAMPLES / "13F-NT.0001178913-25-000237.txt"
     lake = str(tmp_path / "lake")
-    assert run("--lake", lake, "ingest", str(TABLE), *TABLE_FLAGS)[0] == 0
-    status, out, _ = run("--lake", lake, "ingest", str(COVER), "--accession", ACCESSION)
-    assert status == 0 and "1 duplicate" in out
-    answer = answers(lake)["off"]
-    assert len(answer["holdings"]) == 2 and answer["name"] is None
+    table = tmp_path / "infotable.xml"  # a name that names no accession of its own
+    table.write_bytes(TABLE.read_bytes())
+    flags = ("--cik", "1727574", "--accession", "0001178913-25-000237", "--period", "2024-12-31")
+    assert run("--lake", lake, "ingest", str(table), *flags)[0] == 0
+    status, out, err = run("--lake", lake, "ingest", str(notice))
+    assert status == 1, out + err
+    assert "is a 13F notice (no information table), but 0001178913-25-000237 is stored as an information table" in out
+
+
+def test_a_cover_is_not_merged_into_a_compacted_table(tmp_path: Path) -> None:
+    lake = str(tmp_path / "lake")
+    assert ingest_table(lake)[0] == 0
+    assert run("--lake", lake, "compact")[0] == 0
+    before = answers(lake)
+    status, out, err = run("--lake", lake, "ingest", str(COVER), "--accession", ACCESSION)
+    assert status == 1 and "is in a compacted partition (form=13F-HR/year=2025/month=12)" in out, out + err
+    assert answers(lake) == before and len(before["off"]["holdings"]) == 2
+
+
+@pytest.mark.parametrize(
+    "step", ["table-raw", "raw", "table:fund_filings", "table:fund_holdings", "old", "lookup", "commit"]
+)
+def test_a_crash_while_a_cover_joins_its_table_is_repaired_by_ingesting_the_cover_again(
+    tmp_path: Path, step: str, cover_first
+) -> None:
+    lake = tmp_path / "lake"
+    assert ingest_table(str(lake))[0] == 0
+    with open_platform(Settings(lake=str(lake))) as platform:
+        with pytest.raises(InjectedCrash):
+            ingest_document(platform, COVER.read_bytes(), str(COVER), accession=ACCESSION, fail_after=step)
+    status, out, err = run("--lake", str(lake), "ingest", str(COVER), "--accession", ACCESSION)
+    # "new": no earlier run reported it; after the commit the crash came when all was written
+    assert status == 0 and ("1 duplicate" if step == "commit" else "1 new") in out, out + err
+    assert answers(str(lake)) == cover_first[0]
+    assert lake_files(lake) == cover_first[1]
+
+
+def test_a_whole_submission_after_its_bare_table_replaces_it(tmp_path: Path) -> None:
+    """A cover that comes with its own table (the bundled 13F-HR submission, its table also
+    ingested alone first) replaces the bare table's filing: the answer is the submission's."""
+    from secfilings.data import THIRTEENF_DIR
+    from secfilings.workers.form4_parser.envelope import parse_envelope
+
+    submission = THIRTEENF_DIR / "13F.0001894188-23-000007.txt"
+    table = tmp_path / "infotable.xml"
+    table.write_bytes(next(d.xml for d in parse_envelope(submission.read_bytes()).documents
+                           if d.xml and b"informationTable" in d.xml[:400]))
+    reference, lake = str(tmp_path / "reference"), str(tmp_path / "lake")
+    assert run("--lake", reference, "ingest", str(submission))[0] == 0
+    flags = ("--cik", "1894188", "--accession", "0001894188-23-000007", "--period", "2023-09-30")
+    status, out, err = run("--lake", lake, "ingest", str(table), *flags)
+    assert status == 0 and "1 new" in out, out + err
+    status, out, err = run("--lake", lake, "ingest", str(submission))
+    assert status == 0 and "1 new" in out, out + err
+    assert answers(lake, "1894188") == answers(reference, "1894188")
+    assert lake_files(Path(lake)) == lake_files(Path(reference))
