@@ -236,3 +236,55 @@ def test_a_whole_submission_after_its_bare_table_replaces_it(tmp_path: Path) -> 
     assert status == 0 and "1 new" in out, out + err
     assert answers(lake, "1894188") == answers(reference, "1894188")
     assert lake_files(Path(lake)) == lake_files(Path(reference))
+
+
+# Athena's result types of the fund tables' columns, from the lake layout
+def _athena_result(rows: list[dict]) -> dict:
+    from secfilings.lake.layout import PARTITION_COLUMNS, TABLE_COLUMNS
+
+    types = {name: {"int": "integer", "string": "varchar"}.get(kind, kind)
+             for table in ("fund_filings", "fund_holdings") for name, kind in TABLE_COLUMNS[table] + PARTITION_COLUMNS}
+
+    def text(value: object) -> dict:
+        if value is None:
+            return {}
+        return {"VarCharValue": ("true" if value else "false") if isinstance(value, bool) else str(value)}
+
+    names = list(rows[0])
+    return {
+        "rows": [{"Data": [{"VarCharValue": n} for n in names]}] + [{"Data": [text(r[n]) for n in names]} for r in rows],
+        "column_info": [{"Name": n, "Label": n, "Type": types.get(n, "varchar"), "Nullable": "NULLABLE",
+                         "CaseSensitive": False} for n in names],
+    }
+
+
+def test_a_cover_joins_its_table_on_s3_and_dynamodb(tmp_path: Path, aws_platform, athena_results, cover_first) -> None:
+    """On moto (server mode): S3 objects moved and deleted, DynamoDB ledger and item rewritten.
+    moto runs no SQL: the merge's one query (the stored rows by accession) runs on DuckDB over a
+    copy of the bucket, and moto serves those rows as Athena would."""
+    import datetime
+
+    from secfilings.sql.queries import fund_filings_by_accession_sql
+
+    period = datetime.date(2025, 12, 31)
+    table_outcome = ingest_document(aws_platform, TABLE.read_bytes(), str(TABLE), cik="0001732811",
+                                    accession=ACCESSION, period=period)
+    assert table_outcome.outcome == "new"
+    mirror = tmp_path / "mirror"
+    store = aws_platform.store
+    for key, _size in store.list("").keys:
+        (mirror / key).parent.mkdir(parents=True, exist_ok=True)
+        (mirror / key).write_bytes(store.get(key))
+    with open_platform(Settings(lake=str(mirror), index_mode="off")) as local:
+        rows = local.sql.query(fund_filings_by_accession_sql(1), [ACCESSION])
+    athena_results([_athena_result(rows)])
+    aws_platform.sql.poll_interval_s = 0.01
+    outcome = ingest_document(aws_platform, COVER.read_bytes(), str(COVER), accession=ACCESSION)
+    assert outcome.outcome == "new", outcome
+    assert sorted(key for key, _size in store.list("").keys) == [f for f in cover_first[1] if not f.startswith("_index")]
+    items = aws_platform.index.get_lookup("fund#0001732811")
+    reference = cover_first[0]["read-only"]
+    assert len(items) == 1 and items[0]["fund_name"] == reference["name"]
+    assert [h["cusip"] for h in items[0]["holdings"]] == [h["cusip"] for h in reference["holdings"]]
+    again = ingest_document(aws_platform, COVER.read_bytes(), str(COVER), accession=ACCESSION)
+    assert again.outcome == "duplicate"
