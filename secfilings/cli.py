@@ -15,11 +15,11 @@ line on stderr, never a traceback. Exit status:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any, Callable, Sequence, TextIO
 
 from secfilings.errors import ConfigError, NotFound, SecfilingsError
+from secfilings.fastjson import indented
 from secfilings.errors import one_line as _one_line
 from secfilings.render import write_company, write_fund, write_fund_history
 
@@ -133,7 +133,7 @@ def _progress(err: TextIO, what: str) -> Callable[..., None] | None:
 
 
 def _dump(out: TextIO, value: Any) -> None:
-    out.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    out.write(indented(value) + "\n")  # json.dumps(value, indent=2, ensure_ascii=False), faster
 
 
 # -- subcommands --------------------------------------------------------------------------------

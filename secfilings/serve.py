@@ -255,7 +255,9 @@ def requests_header(counts: Mapping[str, float]) -> str:
 
 def document(value: Any) -> bytes:
     """The bytes ``secfilings company/fund --json`` prints for ``value``."""
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    from secfilings.fastjson import indented
+
+    return (indented(value) + "\n").encode("utf-8")
 
 
 def _error_body(message: str) -> bytes:
@@ -301,8 +303,39 @@ def query_options(command: str, params: Mapping[str, str]) -> dict[str, Any]:
     return options
 
 
+class Bodies:
+    """The response bytes of remembered answers (``AnswerMemo``), by the answer object itself:
+    an answer the memo hands back again is the same object, so its body is reused rather than
+    encoded again. Holds each answer, so no object id is reused while its entry lives."""
+
+    def __init__(self, max_entries: int = 1024, max_bytes: int = 64 * 1024 * 1024) -> None:
+        from collections import OrderedDict
+
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._entries: OrderedDict[int, tuple[Any, bytes]] = OrderedDict()
+        self._bytes = 0
+
+    def body(self, value: Any) -> bytes:
+        found = self._entries.get(id(value))
+        if found is not None and found[0] is value:
+            self._entries.move_to_end(id(value))
+            return found[1]
+        body = document(value)
+        if len(body) <= self.max_bytes:
+            old = self._entries.pop(id(value), None)
+            if old is not None:
+                self._bytes -= len(old[1])
+            self._entries[id(value)] = (value, body)
+            self._bytes += len(body)
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                _key, (_value, dropped) = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
+        return body
+
+
 def answer(
-    platform: Platform, command: str, raw_cik: str, stage: str = "all", options: Mapping[str, Any] | None = None
+    platform: Platform, command: str, raw_cik: str, stage: str = "all", options: Mapping[str, Any] | None = None,
+    memo: Any = None, bodies: Bodies | None = None,
 ) -> tuple[int, bytes, Any]:
     """One lookup, counted on its own: ``(status, body, counts)``.
 
@@ -321,10 +354,10 @@ def answer(
     with scoped_meter() as meter:
         try:
             cik = normalize_cik(raw_cik)
-            result = lookup(platform, cik, stage=stage, **(options or {}))
+            result = lookup(platform, cik, stage=stage, memo=memo, **(options or {}))
             if result is None:
                 raise NotFound(f"{command} CIK {cik}: not found")
-            status, body = 200, document(result)
+            status, body = 200, (bodies.body(result) if bodies is not None else document(result))
         except NeedsSql:
             status, body = 0, b""
         except InvalidIdentifier as error:
@@ -353,7 +386,12 @@ def build_app(platform: Platform, *, guard_description: str = "off") -> Any:
     from starlette.responses import Response
     from starlette.routing import Route
 
+    from secfilings.services.api.athena.read_through import AnswerMemo
+
     zero = requests_header({})
+    # index hits whose stored documents are unchanged reuse their answer and its bytes (the
+    # index is still read, and billed, on every request); used on the event loop only
+    memo, bodies = AnswerMemo(), Bodies()
 
     def respond(status: int, body: bytes, cost: str) -> Response:
         return Response(body, status_code=status, media_type="application/json", headers={HEADER: cost})
@@ -367,7 +405,7 @@ def build_app(platform: Platform, *, guard_description: str = "off") -> Any:
                 return respond(400, _error_body(f"secfilings {command}: {one_line(error)}"), zero)
             # the index answers on the event loop (a hit costs well under a millisecond); only
             # what needs SQL goes to a worker thread, so a slow miss never holds a hit up
-            status, body, counts = answer(platform, command, cik, "index", options)
+            status, body, counts = answer(platform, command, cik, "index", options, memo, bodies)
             if status == 0:
                 status, body, more = await run_in_threadpool(answer, platform, command, cik, "sql", options)
                 counts = counts + more

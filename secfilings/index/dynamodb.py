@@ -55,9 +55,13 @@ class DynamoLookupIndex:
 
     @staticmethod
     def _doc(item: Mapping[str, Any]) -> dict[str, Any]:
+        return decode_item(DynamoLookupIndex._stored_doc(item))
+
+    @staticmethod
+    def _stored_doc(item: Mapping[str, Any]) -> str | bytes:
         if COMPRESSED_ATTRIBUTE in item:
-            return decode_item(item[COMPRESSED_ATTRIBUTE]["B"])
-        return decode_item(item[DOC_ATTRIBUTE]["S"])
+            return bytes(item[COMPRESSED_ATTRIBUTE]["B"])
+        return str(item[DOC_ATTRIBUTE]["S"])
 
     @staticmethod
     def _stored(doc: str | bytes) -> dict[str, dict[str, Any]]:
@@ -91,6 +95,10 @@ class DynamoLookupIndex:
         return self._doc(item) if item else None
 
     def get_lookup(self, pk: str) -> list[dict[str, Any]]:
+        return [decode_item(doc) for doc in self.get_lookup_docs(pk)]
+
+    def get_lookup_docs(self, pk: str) -> list[str | bytes]:
+        """The stored documents under ``pk`` in sort-key order, not decoded (one query, paged)."""
         if not isinstance(pk, str) or not pk:
             raise ValueError(f"invalid lookup key {PARTITION_KEY}={pk!r}: expected a non-empty string")
         request: dict[str, Any] = {
@@ -103,10 +111,10 @@ class DynamoLookupIndex:
         }
         if self.query_page_size:
             request["Limit"] = self.query_page_size
-        items: list[dict[str, Any]] = []
+        items: list[str | bytes] = []
         while True:
             response = self.client.query(**request)
-            items.extend(self._doc(item) for item in response.get("Items", ()))
+            items.extend(self._stored_doc(item) for item in response.get("Items", ()))
             last = response.get("LastEvaluatedKey")
             if not last:
                 return items

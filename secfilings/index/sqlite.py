@@ -167,6 +167,10 @@ class SqliteLookupIndex:
         return decode_item(row[0]) if row else None
 
     def get_lookup(self, pk: str) -> list[dict[str, Any]]:
+        return [decode_item(doc) for doc in self.get_lookup_docs(pk)]
+
+    def get_lookup_docs(self, pk: str) -> list[str | bytes]:
+        """The stored documents under ``pk`` in sort-key order, not decoded (one query)."""
         if not isinstance(pk, str) or not pk:
             raise ValueError(f"invalid lookup key {PARTITION_KEY}={pk!r}: expected a non-empty string")
         with self._lock:
@@ -175,7 +179,7 @@ class SqliteLookupIndex:
             ).fetchall()
         size = sum(item_size(pk, sk, doc) for sk, doc in rows)
         meter.record("dynamodb.read_units", read_units(size))
-        return [decode_item(doc) for _sk, doc in rows]
+        return [doc for _sk, doc in rows]
 
     def batch_get_lookup(
         self, keys: Sequence[tuple[str, str]]

@@ -109,3 +109,61 @@ def test_a_filing_too_large_for_the_index_is_a_stub_completed_from_sql(tmp_path:
         assert len(found["filings"]) == 4 and cost["athena.query"] == 1  # the stub's rows, by accession
         snow = [f for f in found["filings"] if len(f["transactions"]) == 7]
         assert len(snow) == 1 and len(snow[0]["holdings"]) == 8
+
+
+# -- AnswerMemo: index answers remembered by the exact stored documents ------------------------
+
+
+def test_the_memo_hands_back_the_same_answer_while_the_stored_documents_are_unchanged(tmp_path: Path) -> None:
+    from secfilings.services.api.athena.read_through import AnswerMemo
+
+    memo = AnswerMemo()
+    with open_platform(Settings(lake=str(tmp_path / "lake"))) as platform:
+        ingest_paths(platform, [FORM4_DIR / "form4.snow.xml"])
+        first, cost = _counted(lambda p, c: get_company(p, c, memo=memo), platform, "1640147")
+        again, cost_again = _counted(lambda p, c: get_company(p, c, memo=memo), platform, "1640147")
+        assert again is first and (memo.hits, memo.misses) == (1, 1)
+        assert cost_again == cost and cost["dynamodb.read_units"] >= 1  # read (and billed) every time
+        assert first == get_company(platform, "1640147")  # what no memo answers
+        ingest_paths(platform, [FORM4_DIR / "form3.snow.xml"])  # a new filing of the issuer
+        after = get_company(platform, "1640147", memo=memo)
+        assert after is not first and len(after["filings"]) == len(first["filings"]) + 1
+        assert after == get_company(platform, "1640147")
+        # a fund's answers are remembered per question (quarter, history, aggregate)
+        ingest_paths(platform, [THIRTEENF_DIR / "13F.0001894188-23-000007.txt"])
+        plain, history = get_fund(platform, "1894188", memo=memo), get_fund(platform, "1894188", history=True, memo=memo)
+        assert plain != history and get_fund(platform, "1894188", history=True, memo=memo) is history
+        assert get_fund(platform, "1894188", memo=memo) is plain
+
+
+def test_answers_completed_from_sql_are_not_remembered(tmp_path: Path) -> None:
+    """A stub item (its rows in SQL) is answered from SQL each time, never from the memo."""
+    from secfilings.index.keys import company_pk, company_sk
+    from secfilings.services.api.athena.read_through import AnswerMemo
+
+    memo = AnswerMemo()
+    with open_platform(Settings(lake=str(tmp_path / "lake"))) as platform:
+        ingest_paths(platform, [FORM4_DIR / "form4.snow.xml"])
+        pk = company_pk("0001640147")
+        [item] = platform.index.get_lookup(pk)
+        stub = {k: v for k, v in item.items() if k not in ("transactions", "holdings", "reporting_owners", "footnotes")}
+        platform.index.put_lookup(pk, company_sk(item), {**stub, "rows_in_sql": True})
+        assert [i.get("rows_in_sql") for i in platform.index.get_lookup(pk)] == [True]  # the stub replaced it
+        first = get_company(platform, "1640147", memo=memo)
+        assert first["filings"][0]["transactions"]  # completed from SQL
+        assert get_company(platform, "1640147", memo=memo) is not first and len(memo) == 0
+
+
+def test_the_memo_is_bounded() -> None:
+    from secfilings.services.api.athena.read_through import AnswerMemo
+
+    memo = AnswerMemo(max_entries=2, max_bytes=100)
+    memo.put("a", 1, 10)
+    memo.put("b", 2, 10)
+    assert memo.get("a") == 1  # a is now the most recently used
+    memo.put("c", 3, 10)
+    assert (memo.get("b"), memo.get("a"), memo.get("c")) == (None, 1, 3)
+    memo.put("d", 4, 95)  # over the bytes bound with the others: they go first
+    assert (len(memo), memo.get("d")) == (1, 4)
+    memo.put("e", 5, 101)  # larger than the bound: never kept
+    assert memo.get("e") is None and memo.get("d") == 4

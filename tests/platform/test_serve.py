@@ -315,3 +315,22 @@ def test_the_readme_requests_answer_as_shown(server: str) -> None:
         shell = command.replace("http://127.0.0.1:8000", server)
         result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
         assert result.stdout.strip() == expected.strip(), command
+
+
+def test_a_repeated_hit_is_the_same_bytes_and_a_new_filing_shows_at_once(tmp_path: Path) -> None:
+    """The server remembers an answer by the stored index documents it was made from: the same
+    request again gives the same bytes (and is still billed its index read), and a filing
+    ingested while the server runs is in the very next answer."""
+    lake = str(tmp_path / "lake")
+    assert _run_cli("--lake", lake, "ingest", str(FORM4_DIR / "form4.snow.xml"))[0] == 0
+    with running_server(lake) as url:
+        first = httpx.get(f"{url}/companies/{COMPANY}")
+        again = httpx.get(f"{url}/companies/{COMPANY}")
+        assert first.status_code == again.status_code == 200
+        assert again.content == first.content and _cost(again) == _cost(first)
+        assert _cost(again)["dynamodb.read_units"] >= 1
+        assert _run_cli("--lake", lake, "ingest", str(FORM4_DIR / "form3.snow.xml"))[0] == 0
+        after = httpx.get(f"{url}/companies/{COMPANY}")
+        assert len(after.json()["filings"]) == len(first.json()["filings"]) + 1
+        status, out, _ = _run_cli("--lake", lake, "company", COMPANY, "--json")
+        assert status == 0 and after.content == out.encode("utf-8")

@@ -21,7 +21,7 @@ from secfilings.documents import HOLDING_KEYS, OWNER_KEYS, TRANSACTION_KEYS
 from secfilings.model import normalize_cik
 from secfilings.index.keys import company_pk, company_sk
 from secfilings.sql.queries import COMPANY_FILINGS_SQL, filing_entries, filings_by_accession_sql
-from secfilings.services.api.athena.read_through import read_through
+from secfilings.services.api.athena.read_through import AnswerMemo, read_through
 
 if TYPE_CHECKING:  # pragma: no cover
     from secfilings.config import Platform
@@ -89,10 +89,13 @@ def company_answer(cik10: str, entries: Iterable[Mapping[str, Any]]) -> dict[str
     return {"cik": cik10, "name": name, "filings": [_filing(entry, ordered) for entry in ordered]}
 
 
-def get_company(platform: Platform, cik: str | int, *, stage: str = "all") -> dict[str, Any] | None:
+def get_company(
+    platform: Platform, cik: str | int, *, stage: str = "all", memo: AnswerMemo | None = None
+) -> dict[str, Any] | None:
     """The company answer for ``cik`` (with or without leading zeros), or None if unknown.
 
-    ``stage``: see :func:`~secfilings.services.api.athena.read_through.read_through`."""
+    ``stage``, ``memo``: see :func:`~secfilings.services.api.athena.read_through.read_through`
+    (a remembered answer is shared: do not change it)."""
     cik10 = normalize_cik(cik)
 
     def from_sql() -> tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
@@ -102,7 +105,7 @@ def get_company(platform: Platform, cik: str | int, *, stage: str = "all") -> di
     def from_items(items: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
         return company_answer(cik10, _complete(platform, items))
 
-    return read_through(platform, company_pk(cik10), from_items, from_sql, stage=stage)
+    return read_through(platform, company_pk(cik10), from_items, from_sql, stage=stage, memo=memo, question="company")
 
 
 def _complete(platform: Platform, items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -32,7 +32,7 @@ from secfilings.documents import FUND_HOLDING_KEYS
 from secfilings.errors import NotFound
 from secfilings.index.keys import fund_pk, fund_sk
 from secfilings.model import InvalidIdentifier, normalize_cik
-from secfilings.services.api.athena.read_through import read_through
+from secfilings.services.api.athena.read_through import AnswerMemo, read_through
 from secfilings.sql.queries import FUND_FILINGS_SQL, fund_entries, fund_filings_by_accession_sql
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -219,11 +219,13 @@ def get_fund(
     history: bool = False,
     aggregate: bool = False,
     stage: str = "all",
+    memo: AnswerMemo | None = None,
 ) -> dict[str, Any] | None:
     """The fund answer for ``cik`` (with or without leading zeros), or None if the fund is unknown;
     :class:`NotFound` naming the stored quarters when it has no filing for ``period``.
 
-    ``stage``: see :func:`~secfilings.services.api.athena.read_through.read_through`."""
+    ``stage``, ``memo``: see :func:`~secfilings.services.api.athena.read_through.read_through`
+    (a remembered answer is shared: do not change it)."""
     cik10 = normalize_cik(cik)
     wanted = (parse_period(period) if isinstance(period, str) else period).isoformat() if period else None
 
@@ -246,4 +248,5 @@ def get_fund(
         pairs = [(fund_sk(entry), {k: v for k, v in entry.items() if k != "fund_cik"}) for entry in entries]
         return (shape(entries) if entries else None), pairs
 
-    return read_through(platform, fund_pk(cik10), shape, from_sql, stage=stage)
+    question = ("fund", wanted, history, aggregate)
+    return read_through(platform, fund_pk(cik10), shape, from_sql, stage=stage, memo=memo, question=question)
