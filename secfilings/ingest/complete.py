@@ -101,8 +101,6 @@ def join_cover(
     cover, stored = _stored_cover(platform, accession)
     if cover is None or stored is None or not str(cover.get("form_type") or "").startswith("13F"):
         return "duplicate"  # the accession is stored, but not as a 13F cover page: nothing to join
-    if stored["has_table"]:  # the cover has its table already (this one, or one that came with it)
-        return "new" if _repair_item(platform, stored) else "duplicate"
     if cover.get("filer_cik") != table.filer_cik:
         raise ValueError(
             f"--cik {table.filer_cik} does not match the stored cover page of {accession}"
@@ -114,6 +112,10 @@ def join_cover(
             f"--period {table.period} does not match the stored cover page of {accession}"
             f" (period {period.isoformat()})"
         )
+    # only after those checks: a table given another filer's --cik or period is refused even when
+    # its rows are stored already (the same bytes again), never reported a duplicate
+    if stored["has_table"]:  # the cover has its table already (this one, or one that came with it)
+        return "new" if _repair_item(platform, stored) else "duplicate"
     if str(cover.get("report_type") or "").upper().startswith("13F NOTICE"):
         raise ValueError(f"the stored filing {accession} is a 13F notice, which has no information table")
     parts = layout.parse_key(str(claim.get("raw_key", "")))

@@ -60,6 +60,15 @@ def test_a_bare_table_ingests_with_cik_accession_and_period(tmp_path: Path) -> N
     assert first["value_usd"] == first["value"] * 1000 and first["accession_number"] == ACCESSION
 
 
+@pytest.mark.parametrize("period", ["2024-05-17", "2024-06-29", "2024-12-30"])
+def test_a_bare_tables_period_must_end_a_calendar_quarter(tmp_path: Path, period: str) -> None:
+    lake = tmp_path / "lake"
+    status, out, _ = run("--lake", str(lake), "ingest", str(TABLE), "--cik", "4242", "--accession", ACCESSION,
+                         "--period", period)
+    assert status == 1 and f"--period {period} is not the last day of a calendar quarter" in out, out
+    assert not (lake / "tables").exists()
+
+
 def test_period_is_checked_against_any_other_document(tmp_path: Path) -> None:
     status, out, _ = run("--lake", str(tmp_path / "lake"), "ingest", str(THIRTEENF_DIR / "13F.0001894188-23-000007.txt"),
                          "--period", "2023-06-30")

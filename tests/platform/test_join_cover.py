@@ -88,6 +88,24 @@ def test_a_table_that_does_not_belong_to_the_stored_cover_is_rejected(tmp_path: 
     assert answers(lake)["off"]["table_missing"] is True  # the cover is as it was
 
 
+def test_the_same_table_again_with_another_cik_or_period_is_rejected_not_a_duplicate(tmp_path: Path) -> None:
+    lake = str(tmp_path / "lake")
+    ingest_cover(lake)
+    assert run("--lake", lake, "ingest", str(TABLE), *TABLE_FLAGS)[0] == 0
+    for flag, value in (("--cik", "1732812"), ("--period", "2025-09-30")):
+        flags = list(TABLE_FLAGS)
+        flags[flags.index(flag) + 1] = value
+        status, out, err = run("--lake", lake, "ingest", str(TABLE), *flags)
+        assert status == 1 and "does not match the stored cover page of 0000904454-26-000248" in out, out + err
+
+
+def test_the_ingest_line_names_the_form_the_table_joined(tmp_path: Path) -> None:
+    lake = str(tmp_path / "lake")
+    ingest_cover(lake)
+    status, out, _ = run("--lake", lake, "ingest", str(TABLE), *TABLE_FLAGS)
+    assert status == 0 and f"13F-HR/A {ACCESSION}" in out, out  # the cover's amendment, not 13F-HR
+
+
 def test_a_table_joins_a_compacted_cover(tmp_path: Path) -> None:
     lake = str(tmp_path / "lake")
     ingest_cover(lake)

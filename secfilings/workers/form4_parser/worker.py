@@ -29,6 +29,8 @@ from typing import Any, Callable, Iterable, Literal, Union
 from secfilings.errors import SecfilingsError
 from secfilings.lake import layout
 from secfilings.model import FundFiling, InvalidIdentifier, OwnershipFiling, normalize_accession, normalize_cik
+from secfilings.index.keys import LEDGER_SK, ledger_pk
+from secfilings.ingest.complete import is_bare_table
 from secfilings.ingest.dedup import insert_filing_with_dedup
 from secfilings.workers.form4_parser.envelope import EnvelopeError, is_envelope, parse_envelope
 from secfilings.workers.form4_parser.ownership import ParseProblem, parse_ownership
@@ -187,6 +189,9 @@ def _accession_for_bare(name: str, data: bytes, accession: str | None) -> tuple[
     return layout.content_accession(data), "content hash"
 
 
+_QUARTER_ENDS = frozenset({(3, 31), (6, 30), (9, 30), (12, 31)})
+
+
 def _bare_table(root: Any, name: str, data: bytes, accession: str | None, cik: str | None, period: date | None) -> Filing:
     """A 13F information table without its cover page: ``--cik`` names the filer (the table names
     none, so there is nothing to check it against), ``--accession`` (or the file name) the filing
@@ -201,6 +206,11 @@ def _bare_table(root: Any, name: str, data: bytes, accession: str | None, cik: s
             "submission (.txt/.nc) or its primary document"
         )
     assert cik is not None and period is not None
+    if (period.month, period.day) not in _QUARTER_ENDS:
+        raise _Rejected(
+            f"--period {period.isoformat()} is not the last day of a calendar quarter: a 13F reports"
+            " a quarter (YYYY-03-31, YYYY-06-30, YYYY-09-30 or YYYY-12-31)"
+        )
     acc, source = _accession_for_bare(name, data, accession)
     return bare_information_table(root, accession_number=acc, filer_cik=cik, period=period, accession_source=source)
 
@@ -315,7 +325,11 @@ def ingest_document(
     except _Rejected as rejected:
         key = _quarantine(platform, data, source, rejected.reason)
         return DocumentOutcome(source, "rejected", reason=rejected.reason, quarantine_key=key)
-    return DocumentOutcome(source, outcome, filing.accession_number, filing.form_type, kind)
+    form_type = filing.form_type
+    if is_bare_table(filing) and outcome == "new":  # it joined a stored cover: say the filing's form
+        ledger = platform.index.get_item(ledger_pk(filing.accession_number), LEDGER_SK)
+        form_type = str((ledger or {}).get("form_type") or form_type)
+    return DocumentOutcome(source, outcome, filing.accession_number, form_type, kind)
 
 
 def _too_large(size: int, limit: int) -> str:
