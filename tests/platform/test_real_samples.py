@@ -25,7 +25,10 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "sec"
 OWNERSHIP = sorted([*FORM4_DIR.glob("*.xml"), *FORM4_DIR.glob("*.txt"), *FORM4_DIR.glob("*.nc"),
                     *SAMPLES.glob("form4*")])
 FUNDS = [THIRTEENF_DIR / "13F.0001894188-23-000007.txt", THIRTEENF_DIR / "0001951757-25-000093.nc",
-         *sorted(SAMPLES.glob("13F-NT.*.txt"))]
+         *sorted(SAMPLES.glob("13F-NT.*.txt")),
+         # cover pages alone (their tables travel apart): recorded, the table said missing
+         THIRTEENF_DIR / "abacus.13F-HR.primarydoc.xml", THIRTEENF_DIR / "metlife.13F-HR.primarydoc.xml",
+         THIRTEENF_DIR / "sec-sample.Sample_13F-HRA.xml", SAMPLES / "13F-HRA.newholdings.mfn.0000904454-26-000248.primary_doc.xml"]
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -136,6 +139,28 @@ def _independent_filing(root: ET.Element) -> dict[str, Any]:
     }
 
 
+def _filed(path: Path) -> str | None:
+    """The filing date of a submission's header (.txt or .nc); None for a bare document."""
+    text = path.read_bytes().decode("utf-8", "replace")
+    filed = re.search(r"(?:FILED AS OF DATE:\s*|<FILING-DATE>)(\d{4})(\d{2})(\d{2})", text)
+    return "-".join(filed.groups()) if filed else None
+
+
+def _assert_identity(filing: dict[str, Any], path: Path) -> None:
+    """The filing's accession and date: the submission header's; a bare document's accession is
+    its file name's, else a content key (docs/cli.md), and it has no filing date."""
+    text = path.read_bytes().decode("utf-8", "replace")
+    header = re.search(r"(?:ACCESSION NUMBER:\s*|<ACCESSION-NUMBER>)(\d{10}-\d{2}-\d{6})", text)
+    named = re.search(r"\d{10}-\d{2}-\d{6}", path.name)
+    if header:
+        assert filing["accession_number"] == header.group(1)
+    elif named:
+        assert filing["accession_number"] == named.group(0)
+    else:
+        assert filing["accession_number"].startswith("sha256-")
+    assert filing["filed"] == _filed(path)
+
+
 def _answer(lake: str, command: str, cik: str, *flags: str) -> dict[str, Any]:
     status, out = run("--lake", lake, command, cik, "--json", *flags)
     assert status == 0, out
@@ -152,6 +177,7 @@ def test_every_ownership_field_equals_an_independent_reading(lake: str, path: Pa
     owners = [o["cik"] for o in expected["reporting_owners"]]
     [filing] = [f for f in answer["filings"] if f["period"] == period and [o["cik"] for o in f["reporting_owners"]] == owners
                 and f["form_type"] == _text(root, "documentType")]
+    _assert_identity(filing, path)
     for key in ("date_of_original_submission", "remarks", "footnotes"):
         assert filing[key] == expected[key], key
     assert [{k: o[k] for k in expected["reporting_owners"][0]} for o in filing["reporting_owners"]] == expected["reporting_owners"]
@@ -195,13 +221,27 @@ def test_every_fund_field_equals_an_independent_reading(lake: str, path: Path) -
     assert answer["form_type"] == _text(cover, "headerData/submissionType")
     totals = (_text(cover, "formData/summaryPage/tableEntryTotal"), _text(cover, "formData/summaryPage/tableValueTotal"))
     assert (answer["table_entry_total"], answer["table_value_total"]) == tuple(None if t is None else int(t) for t in totals)
+    assert answer["amendment_type"] == _text(cover, "formData/coverPage/amendmentInfo/amendmentType")
+    _assert_identity(answer, path)
+    filed = _filed(path)
+    # the unit of value: dollars for filings made from 2023-01-03 on (the filing date, else the
+    # signature date), thousands before; with neither date, the quarter decides
+    signed = _text(cover, "formData/signatureBlock/signatureDate")
+    when = filed or (f"{signed[6:]}-{signed[:2]}-{signed[3:5]}" if signed else None)
+    if when is not None:
+        unit = "dollars" if when >= "2023-01-03" else "thousands"
+    else:
+        unit = "dollars" if f"{year}-{month}-{day}" >= "2022-12-31" else "thousands"
+    assert answer["value_unit"] == unit
     table = _independent_table(roots["informationTable"]) if "informationTable" in roots else []
     assert [{k: h[k] for k in want} for h, want in zip(answer["holdings"], table)] == table
     assert len(answer["holdings"]) == len(table)
     for holding in answer["holdings"]:
-        assert holding["value_usd"] == holding["value"] * (1000 if answer["value_unit"] == "thousands" else 1)
+        assert holding["value_usd"] == holding["value"] * (1000 if unit == "thousands" else 1)
     if answer["form_type"] == "13F-NT":
         assert [f["role"] for f in answer["filings"]] == ["notice"] and answer["holdings"] == []
+    elif "informationTable" not in roots:  # a cover page alone: recorded, and the answer says so
+        assert answer["table_missing"] is True and answer["holdings"] == []
 
 
 def test_a_pre_2023_table_is_in_thousands_and_names_its_other_manager(tmp_path: Path) -> None:
