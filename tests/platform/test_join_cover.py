@@ -306,3 +306,18 @@ def test_a_cover_joins_its_table_on_s3_and_dynamodb(tmp_path: Path, aws_platform
     assert [h["cusip"] for h in items[0]["holdings"]] == [h["cusip"] for h in reference["holdings"]]
     again = ingest_document(aws_platform, COVER.read_bytes(), str(COVER), accession=ACCESSION)
     assert again.outcome == "duplicate"
+
+
+def test_both_halves_in_one_parallel_ingest_make_one_filing(tmp_path: Path, cover_first) -> None:
+    """A folder holding the cover and its table, ingested by two processes at once: whichever
+    claims the accession first, the other joins it (or waits for it, then joins)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in (COVER, TABLE):
+        (docs / path.name).write_bytes(path.read_bytes())
+    lake = tmp_path / "lake"
+    status, out, err = run("--lake", str(lake), "ingest", str(docs), "--cik", "1732811", "--period", "2025-12-31",
+                           "--jobs", "2")
+    assert status == 0 and "2 new" in out, out + err
+    assert answers(str(lake)) == cover_first[0]
+    assert lake_files(lake) == cover_first[1]
