@@ -59,18 +59,12 @@ def _float(value: float) -> str:
 
 
 def _key(key: Any) -> str:
+    """A dict key as JSON names it: a string as it is; None, booleans and numbers as their JSON
+    text (``json.dumps`` does the same)."""
     if isinstance(key, str):
         return key
-    if key is True:
-        return "true"
-    if key is False:
-        return "false"
-    if key is None:
-        return "null"
-    if isinstance(key, int):
-        return int.__repr__(key)
-    if isinstance(key, float):
-        return _float(key)
+    if key is None or isinstance(key, (int, float)):  # bool is an int
+        return _scalar(key)
     raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
 
 

@@ -306,30 +306,19 @@ def query_options(command: str, params: Mapping[str, str]) -> dict[str, Any]:
 class Bodies:
     """The response bytes of remembered answers (``AnswerMemo``), by the answer object itself:
     an answer the memo hands back again is the same object, so its body is reused rather than
-    encoded again. Holds each answer, so no object id is reused while its entry lives."""
+    encoded again. Each entry holds its answer, so no object id is reused while it lives."""
 
     def __init__(self, max_entries: int = 1024, max_bytes: int = 64 * 1024 * 1024) -> None:
-        from collections import OrderedDict
+        from secfilings.services.api.athena.read_through import AnswerMemo
 
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._entries: OrderedDict[int, tuple[Any, bytes]] = OrderedDict()
-        self._bytes = 0
+        self._memo = AnswerMemo(max_entries, max_bytes)  # the same bounded LRU, keyed by id
 
     def body(self, value: Any) -> bytes:
-        found = self._entries.get(id(value))
+        found = self._memo.get(id(value))
         if found is not None and found[0] is value:
-            self._entries.move_to_end(id(value))
-            return found[1]
+            return found[1]  # type: ignore[no-any-return]
         body = document(value)
-        if len(body) <= self.max_bytes:
-            old = self._entries.pop(id(value), None)
-            if old is not None:
-                self._bytes -= len(old[1])
-            self._entries[id(value)] = (value, body)
-            self._bytes += len(body)
-            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-                _key, (_value, dropped) = self._entries.popitem(last=False)
-                self._bytes -= len(dropped)
+        self._memo.put(id(value), (value, body), len(body))
         return body
 
 

@@ -334,3 +334,17 @@ def test_a_repeated_hit_is_the_same_bytes_and_a_new_filing_shows_at_once(tmp_pat
         assert len(after.json()["filings"]) == len(first.json()["filings"]) + 1
         status, out, _ = _run_cli("--lake", lake, "company", COMPANY, "--json")
         assert status == 0 and after.content == out.encode("utf-8")
+
+
+def test_bodies_are_reused_for_the_same_answer_object_only() -> None:
+    from secfilings.serve import Bodies, document
+
+    bodies = Bodies(max_entries=2)
+    answer = {"cik": "0000000001", "filings": [{"shares": 1.0}]}
+    first = bodies.body(answer)
+    assert first == document(answer) and bodies.body(answer) is first  # encoded once
+    equal = {"cik": "0000000001", "filings": [{"shares": 1.0}]}
+    assert bodies.body(equal) == first and bodies.body(equal) is not first  # another object: encoded again
+    assert bodies.body(answer) is first  # both kept (two entries)
+    bodies.body({"cik": "0000000002"})  # a third: the least recently used (equal) goes
+    assert bodies.body(answer) is first
