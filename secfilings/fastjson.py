@@ -99,58 +99,52 @@ def _key_text(level: int, key: Any) -> tuple[str, str]:
     return texts
 
 
+def _put(text: str, item: Any, level: int, out: list[str]) -> None:
+    """``text`` (what comes before the value: separator, indent, key) then ``item`` at ``level``."""
+    kind = type(item)
+    if kind is str:
+        out.append(text + _ESCAPE(item))
+    elif item is None:
+        out.append(text + "null")
+    elif kind is float and item - item == 0.0:  # finite (NaN and infinities are not)
+        out.append(text + float.__repr__(item))
+    elif kind is bool:
+        out.append(text + ("true" if item else "false"))
+    elif kind is int:
+        out.append(text + int.__repr__(item))
+    elif kind in _CONTAINERS or isinstance(item, _CONTAINERS):
+        out.append(text)
+        _append(item, level, out)
+    else:
+        out.append(text + _scalar(item))
+
+
 def _append(value: Any, level: int, out: list[str]) -> None:
     """``value`` at nesting ``level``, as ``json.dumps(indent=2)`` writes it, onto ``out``."""
-    append = out.append
     if isinstance(value, dict):
         if not value:
-            append("{}")
+            out.append("{}")
             return
         first = True
         for key, item in value.items():
             texts = _KEY_TEXT.get((level, key)) if type(key) is str else None
             if texts is None:
                 texts = _key_text(level, key)
-            kind = type(item)
-            text = texts[1] if not first else texts[0]
+            _put(texts[0] if first else texts[1], item, level + 1, out)
             first = False
-            if kind is str:
-                append(text + _ESCAPE(item))
-            elif item is None:
-                append(text + "null")
-            elif kind is float and item - item == 0.0:  # finite (NaN and infinities are not)
-                append(text + float.__repr__(item))
-            elif kind is bool:
-                append(text + ("true" if item else "false"))
-            elif kind is int:
-                append(text + int.__repr__(item))
-            else:
-                append(text)
-                if kind in _CONTAINERS or isinstance(item, _CONTAINERS):
-                    _append(item, level + 1, out)
-                else:
-                    append(_scalar(item))
-        append("\n" + "  " * level + "}")
+        out.append("\n" + "  " * level + "}")
     elif isinstance(value, (list, tuple)):
         if not value:
-            append("[]")
+            out.append("[]")
             return
         inner = "\n" + "  " * (level + 1)
         separator = "[" + inner
         for item in value:
-            kind = type(item)
-            if kind is str:
-                append(separator + _ESCAPE(item))
-            else:
-                append(separator)
-                if kind in _CONTAINERS or isinstance(item, _CONTAINERS):
-                    _append(item, level + 1, out)
-                else:
-                    append(_scalar(item))
+            _put(separator, item, level + 1, out)
             separator = "," + inner
-        append("\n" + "  " * level + "]")
+        out.append("\n" + "  " * level + "]")
     else:
-        append(_scalar(value))
+        out.append(_scalar(value))
 
 
 def indented(value: Any) -> str:
